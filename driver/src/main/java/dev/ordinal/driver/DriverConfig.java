@@ -1,0 +1,50 @@
+package dev.ordinal.driver;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The driver's settings: application.properties, system properties, environment, or the command-line flags. */
+@ConfigMapping(prefix = "ordinal")
+public interface DriverConfig {
+
+    /** controller, node or all. */
+    @WithDefault("all")
+    DriverMode mode();
+
+    /** The CSI endpoint, {@code unix:///path}; CSI_ENDPOINT in the environment sets it too. */
+    String endpoint();
+
+    /** This node's name; the host name (lower-cased) when not set. NODE_NAME in the environment sets it too. */
+    Optional<String> nodeId();
+
+    /** The disks of this node, each {@code name=directory}. */
+    List<String> disks();
+
+    /** An optional size per disk name (Kubernetes quantities: 10Gi); the disk's filesystem size otherwise. */
+    Map<String, String> diskCapacity();
+
+    /** Whether a missing disk directory is created; off for real disks, where it means the disk is not mounted. */
+    @WithDefault("false")
+    boolean createDiskDirs();
+
+    /** Where the node side may stage and publish: the kubelet's directory, and more for local use. */
+    List<String> publishRoots();
+
+    /** Extra topology labels of this node (for example topology.kubernetes.io/zone). */
+    Map<String, String> topology();
+
+    /** NodeGetInfo's max_volumes_per_node; 0 means no limit. */
+    @WithDefault("0")
+    long maxVolumesPerNode();
+
+    /** The size of a volume whose claim asks for none. */
+    @WithDefault("1Gi")
+    String defaultVolumeSize();
+
+    /** Threads that run CSI handlers (they block on mounts and mkfs). */
+    @WithDefault("32")
+    int handlerThreads();
+}

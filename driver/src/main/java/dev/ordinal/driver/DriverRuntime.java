@@ -1,0 +1,119 @@
+package dev.ordinal.driver;
+
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.allocator.model.DiskName;
+import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.driver.csi.CsiSocketServer;
+import dev.ordinal.driver.local.DiskSetup;
+import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.volume.VolumeLocks;
+import dev.ordinal.driver.volume.VolumeService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Puts the driver together from its configuration at start-up: the disks, the allocator's model of this node,
+ * the volume services, and the CSI socket. Volumes left on the disks are recovered before the socket serves.
+ */
+@Singleton
+public class DriverRuntime {
+
+    private static final Logger LOG = Logger.getLogger(DriverRuntime.class);
+
+    private final DriverConfig config;
+    private final MeterRegistry registry;
+    private final String version;
+    private volatile CsiSocketServer server;
+    private volatile DiskHealth health;
+
+    DriverRuntime(DriverConfig config, MeterRegistry registry,
+            @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
+        this.config = config;
+        this.registry = registry;
+        this.version = version;
+    }
+
+    void start(@Observes StartupEvent event) throws IOException {
+        long started = System.nanoTime();
+        NodeName node = new NodeName(nodeId());
+        List<LocalDisk> disks = openDisks();
+        DriverAssembly assembly = DriverAssembly.build(new DriverAssembly.Settings(config.mode(), node, disks,
+                config.publishRoots().stream().map(Path::of).toList(), config.topology(),
+                config.maxVolumesPerNode(),
+                Quantity.parse("ordinal.default-volume-size", config.defaultVolumeSize()), version,
+                new VolumeLocks()));
+        health = assembly.health();
+        Path socket = CsiSocketServer.socketPath(config.endpoint());
+        server = CsiSocketServer.start(socket, assembly.services(), registry, config.handlerThreads());
+        LOG.infof("Ordinal CSI driver %s serving mode=%s node=%s socket=%s disks=%d volumes=%d ready_ms=%d", version,
+                config.mode().name().toLowerCase(Locale.ROOT), node, socket, disks.size(),
+                assembly.volumeService().map(VolumeService::volumeCount).orElse(0),
+                (System.nanoTime() - started) / 1_000_000);
+        System.out.println("CSI socket: unix://" + socket);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        CsiSocketServer running = server;
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    /** Disk readiness for the health endpoint; empty before start-up finished. */
+    Optional<DiskHealth> health() {
+        return Optional.ofNullable(health);
+    }
+
+    boolean serving() {
+        return server != null;
+    }
+
+    private List<LocalDisk> openDisks() {
+        List<LocalDisk> disks = new ArrayList<>();
+        for (String entry : config.disks()) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0 || eq == entry.length() - 1) {
+                throw new IllegalArgumentException("ordinal.disks entry '" + entry + "' is not name=directory");
+            }
+            String name = entry.substring(0, eq).strip();
+            if (!dev.ordinal.driver.model.VolumeId.DISK.matcher(name).matches()) {
+                throw new IllegalArgumentException("disk name '" + name + "' must be a DNS label (a-z, 0-9, '-')");
+            }
+            Optional<Capacity> capacity = Optional.ofNullable(config.diskCapacity().get(name))
+                    .map(q -> Quantity.parse("ordinal.disk-capacity." + name, q));
+            disks.add(DiskSetup.open(new DiskName(name), Path.of(entry.substring(eq + 1).strip()), capacity,
+                    config.createDiskDirs()));
+        }
+        if (disks.isEmpty()) {
+            throw new IllegalArgumentException("no disks configured (ordinal.disks=name=directory,...)");
+        }
+        return disks;
+    }
+
+    private String nodeId() {
+        String id = config.nodeId().filter(s -> !s.isBlank()).orElseGet(() -> {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                throw new UncheckedIOException("no ordinal.node-id and no host name", e);
+            }
+        }).toLowerCase(Locale.ROOT);
+        if (!dev.ordinal.driver.model.VolumeId.NODE.matcher(id).matches()) {
+            throw new IllegalArgumentException("node id '" + id + "' is not a Kubernetes node name");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.ordinal.driver.host;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds and runs every mount and unmount the driver makes. The argument lists are built here and nowhere else,
+ * so that what reaches mount(8) can be read (and tested) in one place.
+ */
+public final class Mounter {
+
+    private Mounter() {
+    }
+
+    /** Makes {@code source} (a directory, or a device node for block access) visible at {@code target}. */
+    public static void bind(Path source, Path target, boolean readOnly, List<String> flags) {
+        Command.check("bind mount of " + source + " at " + target, bindArgs(source, target, readOnly, flags)
+                .toArray(String[]::new));
+    }
+
+    /** Mounts the filesystem on {@code device} at {@code target}. */
+    public static void mount(Path device, Path target, String fsType, boolean readOnly, List<String> flags) {
+        Command.check("mount of " + device + " (" + fsType + ") at " + target,
+                mountArgs(device, target, fsType, readOnly, flags).toArray(String[]::new));
+    }
+
+    /** Unmounts whatever is mounted at {@code target}; a target that is not a mount point is left alone. */
+    public static void unmount(Path target) {
+        if (!MountTable.read().isMountPoint(target)) {
+            return;
+        }
+        Command.check("unmount of " + target, "umount", "--", target.toString());
+    }
+
+    static List<String> bindArgs(Path source, Path target, boolean readOnly, List<String> flags) {
+        List<String> argv = new ArrayList<>(List.of("mount", "--bind"));
+        // util-linux turns "--bind -o ro" into a bind followed by a read-only remount of the bind only.
+        List<String> options = options(readOnly, flags);
+        if (!options.isEmpty()) {
+            argv.add("-o");
+            argv.add(String.join(",", options));
+        }
+        argv.add("--");
+        argv.add(source.toString());
+        argv.add(target.toString());
+        return argv;
+    }
+
+    static List<String> mountArgs(Path device, Path target, String fsType, boolean readOnly, List<String> flags) {
+        List<String> argv = new ArrayList<>(List.of("mount", "-t", fsType));
+        List<String> options = options(readOnly, flags);
+        if (!options.isEmpty()) {
+            argv.add("-o");
+            argv.add(String.join(",", options));
+        }
+        argv.add("--");
+        argv.add(device.toString());
+        argv.add(target.toString());
+        return argv;
+    }
+
+    private static List<String> options(boolean readOnly, List<String> flags) {
+        List<String> options = new ArrayList<>();
+        if (readOnly) {
+            options.add("ro");
+        }
+        options.addAll(flags);
+        return options;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ordinal.driver.local;
+
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Filesystems;
+import dev.ordinal.driver.host.FilesystemStats;
+import dev.ordinal.driver.host.MountEntry;
+import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.model.VolumeCapability;
+import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.model.VolumeStats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** A plain directory: no size limit (the size is only accounted), for development and tests of higher layers. */
+final class DirStore implements LayoutStore {
+
+    static final DirStore INSTANCE = new DirStore();
+
+    private DirStore() {
+    }
+
+    @Override
+    public void provision(VolumeFiles files, long bytes) {
+        try {
+            Files.createDirectories(files.data());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create " + files.data() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void destroy(VolumeFiles files) {
+        try {
+            Trees.deleteRecursively(files.data());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove " + files.data() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean inUse(VolumeFiles files, MountTable mounts) {
+        return !mounts.bindMountsOf(files.data()).isEmpty();
+    }
+
+    @Override
+    public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
+        Mounter.bind(files.data(), staging, capability.mode().readOnly(), capability.mountFlags());
+    }
+
+    @Override
+    public void release(VolumeFiles files, MountTable mounts) {
+        // A bind mount holds nothing else.
+    }
+
+    @Override
+    public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
+        return mounts.treeOf(files.data());
+    }
+
+    @Override
+    public boolean backingPresent(VolumeFiles files) {
+        return Files.isDirectory(files.data());
+    }
+
+    @Override
+    public VolumeStats usage(VolumeFiles files, VolumeRecord record, Path volumePath) {
+        // Without a limit the honest numbers are those of the filesystem the directory lives on.
+        FilesystemStats fs = Filesystems.stats(volumePath);
+        return new VolumeStats(fs.totalBytes(), fs.availableBytes(), fs.usedBytes(), fs.totalInodes(),
+                fs.usedInodes(), fs.freeInodes(), false, false, "");
+    }
+}

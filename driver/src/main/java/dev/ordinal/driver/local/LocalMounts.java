@@ -1,0 +1,151 @@
+package dev.ordinal.driver.local;
+
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.MountEntry;
+import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.model.VolumeCapability;
+import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.model.VolumeStats;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The node side of local volumes: staging, publishing and their undoing, and usage. What is mounted where is
+ * always read from the kernel, so every call is idempotent and right after a restart.
+ */
+public final class LocalMounts {
+
+    private final LocalVolumes volumes;
+
+    public LocalMounts(LocalVolumes volumes) {
+        this.volumes = volumes;
+    }
+
+    public void stage(VolumeRecord record, Path staging, VolumeCapability capability) {
+        VolumeFiles files = volumes.files(record.id());
+        LayoutStore store = volumes.store(record);
+        requireBacking(store, files, record.id());
+        createDirectory(staging);
+        MountTable mounts = MountTable.read();
+        Optional<MountEntry> current = mounts.at(staging);
+        if (current.isPresent()) {
+            // Already staged: the same volume there is success (a retry); anything else is a conflict.
+            Optional<MountEntry> expected = store.expectedTree(files, mounts);
+            if (expected.isPresent() && current.get().sameTreeAs(expected.get())) {
+                return;
+            }
+            throw new DriverError.AlreadyExists("staging path " + staging + " already has " + current.get().source()
+                    + " mounted, not volume " + record.id());
+        }
+        store.stage(files, record, staging, capability);
+    }
+
+    public void unstage(VolumeRecord record, Path staging) {
+        VolumeFiles files = volumes.files(record.id());
+        Mounter.unmount(staging);
+        volumes.store(record).release(files, MountTable.read());
+    }
+
+    public void publish(VolumeRecord record, Path staging, Path target, boolean readOnly,
+            VolumeCapability capability) {
+        VolumeFiles files = volumes.files(record.id());
+        LayoutStore store = volumes.store(record);
+        requireBacking(store, files, record.id());
+        MountTable mounts = MountTable.read();
+        Path source;
+        if (record.block()) {
+            source = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
+                    "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
+            createFile(target);
+        } else {
+            Optional<MountEntry> expected = store.expectedTree(files, mounts);
+            Optional<MountEntry> staged = mounts.at(staging);
+            if (staged.isEmpty() || expected.isEmpty() || !staged.get().sameTreeAs(expected.get())) {
+                throw new DriverError.FailedPrecondition("volume " + record.id() + " is not staged at " + staging
+                        + "; call NodeStageVolume first");
+            }
+            source = staging;
+            createDirectory(target);
+        }
+        Optional<MountEntry> current = mounts.at(target);
+        if (current.isPresent()) {
+            Optional<MountEntry> wanted = mounts.treeOf(source);
+            if (record.block() ? wanted.isPresent() && current.get().sameTreeAs(wanted.get())
+                    : current.get().sameTreeAs(mounts.at(staging).orElseThrow())) {
+                if (current.get().readOnly() != readOnly) {
+                    throw new DriverError.AlreadyExists("volume " + record.id() + " is already published at " + target
+                            + " " + (current.get().readOnly() ? "read-only" : "read-write") + ", not "
+                            + (readOnly ? "read-only" : "read-write"));
+                }
+                return;
+            }
+            throw new DriverError.AlreadyExists("target path " + target + " already has " + current.get().source()
+                    + " mounted, not volume " + record.id());
+        }
+        Mounter.bind(source, target, readOnly, capability.mountFlags());
+    }
+
+    public void unpublish(Path target) {
+        Mounter.unmount(target);
+        try {
+            Files.deleteIfExists(target);
+        } catch (DirectoryNotEmptyException e) {
+            // Not ours to empty: files written into an unmounted target belong to whoever wrote them.
+            throw new DriverError.FailedPrecondition("target path " + target
+                    + " is not mounted but holds files; it was left in place");
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove target path " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    public VolumeStats stats(VolumeRecord record, Path volumePath) {
+        VolumeFiles files = volumes.files(record.id());
+        LayoutStore store = volumes.store(record);
+        if (!store.backingPresent(files)) {
+            return new VolumeStats(0, 0, 0, 0, 0, 0, record.block(), true, "the data of volume " + record.id()
+                    + " is missing from disk " + record.id().disk());
+        }
+        MountTable mounts = MountTable.read();
+        Optional<MountEntry> current = mounts.at(volumePath);
+        Optional<MountEntry> expected = store.expectedTree(files, mounts);
+        boolean mounted = current.isPresent() && expected.isPresent() && current.get().sameTreeAs(expected.get());
+        if (!mounted) {
+            VolumeStats usage = record.block() ? VolumeStats.block(record.capacity().bytes(), false, "")
+                    : new VolumeStats(0, 0, 0, 0, 0, 0, false, false, "");
+            return usage.withCondition(true, "volume " + record.id() + " is not mounted at " + volumePath);
+        }
+        return store.usage(files, record, volumePath).withCondition(false, "volume is healthy");
+    }
+
+    private static void requireBacking(LayoutStore store, VolumeFiles files, VolumeId id) {
+        if (!store.backingPresent(files)) {
+            throw new DriverError.FailedPrecondition("the data of volume " + id + " is missing from its disk ("
+                    + files.dir() + ")");
+        }
+    }
+
+    private static void createDirectory(Path path) {
+        try {
+            Files.createDirectories(path);
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create directory " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void createFile(Path path) {
+        try {
+            Files.createDirectories(path.getParent());
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createFile(path);
+            }
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create block target file " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.ordinal.driver.local;
+
+import dev.ordinal.allocator.model.DiskName;
+import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeRecord;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The volumes on this node's disks, as files: make, remove, read back. A volume is a directory
+ * {@code <disk>/volumes/<name>} holding its metadata and its data; the metadata is written last, so a directory
+ * without it is a creation that never finished and was never acknowledged.
+ */
+public final class LocalVolumes {
+
+    private static final Logger LOG = Logger.getLogger(LocalVolumes.class);
+    /** Prefix of a volume directory whose deletion has begun; the rename makes the deletion's start atomic. */
+    private static final String DELETING = ".deleting-";
+
+    private final NodeName node;
+    private final Map<DiskName, LocalDisk> disks;
+
+    public LocalVolumes(NodeName node, List<LocalDisk> disks) {
+        this.node = node;
+        Map<DiskName, LocalDisk> byName = new LinkedHashMap<>();
+        disks.forEach(d -> byName.put(d.name(), d));
+        this.disks = java.util.Collections.unmodifiableMap(byName);
+    }
+
+    public NodeName node() {
+        return node;
+    }
+
+    public List<LocalDisk> disks() {
+        return List.copyOf(disks.values());
+    }
+
+    public Optional<LocalDisk> disk(DiskName name) {
+        return Optional.ofNullable(disks.get(name));
+    }
+
+    /**
+     * Finishes what a crash interrupted (deletions begun, creations never acknowledged) and returns every volume
+     * that exists. Runs before the socket serves, so nothing races with it.
+     */
+    public List<VolumeRecord> recover() {
+        List<VolumeRecord> found = new ArrayList<>();
+        for (LocalDisk disk : disks.values()) {
+            Path dir = disk.volumesDir();
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path entry : entries) {
+                    String name = entry.getFileName().toString();
+                    if (name.startsWith(DELETING)) {
+                        LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), name);
+                        destroy(new VolumeFiles(entry));
+                        continue;
+                    }
+                    if (!VolumeId.NAME.matcher(name).matches() || !Files.isDirectory(entry)) {
+                        continue;
+                    }
+                    Optional<VolumeRecord> record = MetadataFile.read(new VolumeFiles(entry).metadata());
+                    if (record.isPresent()) {
+                        found.add(record.get());
+                    } else {
+                        LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), name);
+                        destroy(new VolumeFiles(entry));
+                    }
+                }
+            } catch (IOException e) {
+                throw new DriverError.Internal("cannot scan " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        return found;
+    }
+
+    /** Makes the volume, or finishes making it; the record is durable when this returns. */
+    public VolumeRecord create(VolumeRecord record) {
+        VolumeFiles files = files(record.id());
+        try {
+            Files.createDirectories(files.dir());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
+        }
+        LayoutStore.of(record.layout()).provision(files, record.capacity().bytes());
+        MetadataFile.write(files.metadata(), record);
+        return record;
+    }
+
+    /** Records a new capacity after the data has grown (used by expansion). */
+    public void rewrite(VolumeRecord record) {
+        MetadataFile.write(files(record.id()).metadata(), record);
+    }
+
+    /** The volume as stored, or empty when it does not exist on this node. */
+    public Optional<VolumeRecord> read(VolumeId id) {
+        if (!id.node().equals(node.value()) || !disks.containsKey(new DiskName(id.disk()))) {
+            return Optional.empty();
+        }
+        return MetadataFile.read(files(id).metadata());
+    }
+
+    /** Removes the volume; a volume that does not exist is already deleted. */
+    public void delete(VolumeRecord record) {
+        VolumeFiles files = files(record.id());
+        if (Files.exists(files.dir())) {
+            if (LayoutStore.of(record.layout()).inUse(files, MountTable.read())) {
+                throw new DriverError.FailedPrecondition("volume " + record.id() + " is still staged or published on "
+                        + node + "; unpublish and unstage it first");
+            }
+            Path doomed = files.dir().resolveSibling(DELETING + files.dir().getFileName());
+            try {
+                Files.move(files.dir(), doomed, StandardCopyOption.ATOMIC_MOVE);
+                MetadataFile.syncDirectory(doomed.getParent());
+            } catch (IOException e) {
+                throw new DriverError.Internal("cannot begin deletion of " + files.dir() + ": " + e.getMessage(), e);
+            }
+            files = new VolumeFiles(doomed);
+        } else {
+            files = new VolumeFiles(files.dir().resolveSibling(DELETING + files.dir().getFileName()));
+        }
+        destroy(files);
+    }
+
+    VolumeFiles files(VolumeId id) {
+        LocalDisk disk = disks.get(new DiskName(id.disk()));
+        if (disk == null) {
+            throw new DriverError.NotFound("volume " + id + " is on disk " + id.disk() + ", which node " + node
+                    + " does not have (disks: " + disks.keySet() + ")");
+        }
+        Path dir = disk.volumesDir().resolve(id.name()).normalize();
+        // The name pattern already excludes separators; this keeps the promise even if that pattern changes.
+        if (!dir.getParent().equals(disk.volumesDir().normalize())) {
+            throw new DriverError.InvalidArgument("volume id " + id + " does not name a volume inside disk "
+                    + disk.name());
+        }
+        return new VolumeFiles(dir);
+    }
+
+    /** Removes a volume directory whatever layout it had: its own contents tell which. */
+    private static void destroy(VolumeFiles files) {
+        if (!Files.exists(files.dir())) {
+            return;
+        }
+        if (Files.exists(files.image())) {
+            ImageStore.INSTANCE.destroy(files);
+        }
+        if (Files.exists(files.data())) {
+            SubvolumeStore.INSTANCE.destroy(files);
+        }
+        try {
+            Trees.deleteRecursively(files.dir());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove " + files.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Layout operations for the node side, which lives in the same package. */
+    LayoutStore store(VolumeRecord record) {
+        return LayoutStore.of(record.layout());
+    }
+}

@@ -1,0 +1,117 @@
+package dev.ordinal.driver.local;
+
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.model.ClaimRef;
+import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A volume's durable metadata, a properties file next to its data. It is written last when a volume is made and
+ * replaced atomically (write a temporary file, fsync, rename, fsync the directory): a volume exists exactly when
+ * this file does, so a crash at any point leaves either the old state or the new one.
+ */
+final class MetadataFile {
+
+    private static final String PARAM = "param.";
+
+    private MetadataFile() {
+    }
+
+    static void write(Path file, VolumeRecord record) {
+        Properties p = new Properties();
+        p.setProperty("volumeId", record.id().toString());
+        p.setProperty("csiName", record.csiName());
+        p.setProperty("layout", record.layout().wireName());
+        p.setProperty("capacityBytes", Long.toString(record.capacity().bytes()));
+        p.setProperty("block", Boolean.toString(record.block()));
+        p.setProperty("fsType", record.fsType());
+        p.setProperty("claim.namespace", record.claim().namespace());
+        p.setProperty("claim.name", record.claim().name());
+        p.setProperty("claim.persistentVolume", record.claim().persistentVolume());
+        p.setProperty("createdAt", record.createdAt().toString());
+        record.parameters().forEach((k, v) -> p.setProperty(PARAM + k, v));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            p.store(bytes, "Ordinal volume metadata; written by the driver, do not edit");
+            writeAtomically(file, bytes.toByteArray());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot write metadata " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Optional<VolumeRecord> read(Path file) {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot read metadata " + file + ": " + e.getMessage(), e);
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(new String(content, StandardCharsets.ISO_8859_1)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            Map<String, String> parameters = new HashMap<>();
+            for (String key : p.stringPropertyNames()) {
+                if (key.startsWith(PARAM)) {
+                    parameters.put(key.substring(PARAM.length()), p.getProperty(key));
+                }
+            }
+            VolumeId id = VolumeId.parse(p.getProperty("volumeId"))
+                    .orElseThrow(() -> new IllegalArgumentException("bad volumeId"));
+            return Optional.of(new VolumeRecord(id, p.getProperty("csiName"), Layout.parse(p.getProperty("layout")),
+                    Capacity.ofBytes(Long.parseLong(p.getProperty("capacityBytes"))),
+                    Boolean.parseBoolean(p.getProperty("block")), p.getProperty("fsType", ""), parameters,
+                    new ClaimRef(p.getProperty("claim.namespace"), p.getProperty("claim.name"),
+                            p.getProperty("claim.persistentVolume")),
+                    Instant.parse(p.getProperty("createdAt"))));
+        } catch (RuntimeException e) {
+            throw new DriverError.Internal("metadata " + file + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                ch.write(buffer);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.getParent());
+    }
+
+    /** Makes a rename or a new entry in {@code dir} durable. */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+}

@@ -1,0 +1,87 @@
+package dev.ordinal.driver.local;
+
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Btrfs;
+import dev.ordinal.driver.host.Filesystems;
+import dev.ordinal.driver.host.FilesystemStats;
+import dev.ordinal.driver.host.MountEntry;
+import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.model.VolumeCapability;
+import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.model.VolumeStats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A btrfs subvolume whose qgroup limit is the volume's size: a hard limit without a filesystem per volume, and
+ * copy-on-write snapshots later.
+ */
+final class SubvolumeStore implements LayoutStore {
+
+    static final SubvolumeStore INSTANCE = new SubvolumeStore();
+
+    private SubvolumeStore() {
+    }
+
+    @Override
+    public void provision(VolumeFiles files, long bytes) {
+        if (!Btrfs.isSubvolume(files.data())) {
+            if (Files.exists(files.data())) {
+                // Only a crash between mkdir and subvolume creation could leave this; it holds nothing.
+                DirStore.INSTANCE.destroy(files);
+            }
+            Btrfs.createSubvolume(files.data());
+        }
+        Btrfs.limit(files.data(), bytes);
+    }
+
+    @Override
+    public void destroy(VolumeFiles files) {
+        if (Btrfs.isSubvolume(files.data())) {
+            Btrfs.deleteSubvolume(files.data());
+        }
+        try {
+            Trees.deleteRecursively(files.data());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove " + files.data() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean inUse(VolumeFiles files, MountTable mounts) {
+        return !mounts.bindMountsOf(files.data()).isEmpty();
+    }
+
+    @Override
+    public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
+        Mounter.bind(files.data(), staging, capability.mode().readOnly(), capability.mountFlags());
+    }
+
+    @Override
+    public void release(VolumeFiles files, MountTable mounts) {
+        // A bind mount holds nothing else.
+    }
+
+    @Override
+    public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
+        return mounts.treeOf(files.data());
+    }
+
+    @Override
+    public boolean backingPresent(VolumeFiles files) {
+        return Btrfs.isSubvolume(files.data());
+    }
+
+    @Override
+    public VolumeStats usage(VolumeFiles files, VolumeRecord record, Path volumePath) {
+        Btrfs.Usage usage = Btrfs.usage(files.data());
+        long limit = usage.limitBytes().orElse(record.capacity().bytes());
+        FilesystemStats fs = Filesystems.stats(volumePath);
+        long available = Math.max(0, Math.min(limit - usage.referencedBytes(), fs.availableBytes()));
+        return new VolumeStats(limit, available, usage.referencedBytes(), fs.totalInodes(), fs.usedInodes(),
+                fs.freeInodes(), false, false, "");
+    }
+}

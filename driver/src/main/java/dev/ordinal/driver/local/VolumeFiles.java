@@ -1,0 +1,24 @@
+package dev.ordinal.driver.local;
+
+import java.nio.file.Path;
+
+/**
+ * The files of one volume inside its disk's volumes directory: the metadata, and the data as an image file or
+ * a directory (a plain one, or a btrfs subvolume).
+ */
+record VolumeFiles(Path dir) {
+
+    static final String METADATA = "volume.properties";
+
+    Path metadata() {
+        return dir.resolve(METADATA);
+    }
+
+    Path image() {
+        return dir.resolve("image");
+    }
+
+    Path data() {
+        return dir.resolve("data");
+    }
+}

@@ -1,0 +1,25 @@
+package dev.ordinal.driver.model;
+
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.allocator.model.Layout;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A volume as it exists: what CreateVolume made, stored next to the volume's data so that it is the durable
+ * truth. {@code parameters} are the StorageClass parameters that define the volume (the claim metadata that
+ * external-provisioner adds is kept apart, in {@code claim}).
+ */
+public record VolumeRecord(VolumeId id, String csiName, Layout layout, Capacity capacity, boolean block,
+        String fsType, Map<String, String> parameters, ClaimRef claim, Instant createdAt) {
+
+    public VolumeRecord {
+        parameters = java.util.Collections.unmodifiableMap(new TreeMap<>(parameters));
+        fsType = fsType == null ? "" : fsType;
+    }
+
+    public VolumeRecord withCapacity(Capacity newCapacity) {
+        return new VolumeRecord(id, csiName, layout, newCapacity, block, fsType, parameters, claim, createdAt);
+    }
+}

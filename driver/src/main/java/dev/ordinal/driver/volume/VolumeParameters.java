@@ -1,0 +1,65 @@
+package dev.ordinal.driver.volume;
+
+import dev.ordinal.allocator.model.FitPolicy;
+import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.allocator.model.SpreadRule;
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.model.ClaimRef;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The StorageClass parameters of a CreateVolume, checked. {@code defining} holds the parameters that make two
+ * volumes of the same name the same volume; the claim metadata added by external-provisioner is kept apart.
+ */
+public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, ClaimRef claim,
+        Map<String, String> defining) {
+
+    public static final String LAYOUT = "layout";
+    public static final String FIT = "fitPolicy";
+    public static final String SPREAD = "spread";
+    /** Keys external-provisioner adds with --extra-create-metadata. */
+    public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
+    public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
+    public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
+    private static final String CO_PREFIX = "csi.storage.k8s.io/";
+    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD);
+
+    /** What a StorageClass without parameters gets: a size-limited image, spread over disks, replicas apart. */
+    public static final Layout DEFAULT_LAYOUT = Layout.IMAGE;
+
+    public static VolumeParameters parse(Map<String, String> raw) {
+        Map<String, String> defining = new TreeMap<>();
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(CO_PREFIX)) {
+                continue;
+            }
+            if (!KNOWN.contains(key)) {
+                throw new DriverError.InvalidArgument("unknown StorageClass parameter '" + key + "'; known: "
+                        + new TreeMap<>(Map.of(LAYOUT, "image|subvolume|dir", FIT, "binpack|spread", SPREAD,
+                                "node|zone|none[/hard|/soft]")));
+            }
+            defining.put(key, e.getValue());
+        }
+        Layout layout = DEFAULT_LAYOUT;
+        FitPolicy fit = FitPolicy.SPREAD;
+        SpreadRule spread = SpreadRule.SOFT_NODE;
+        try {
+            if (defining.containsKey(LAYOUT)) {
+                layout = Layout.parse(defining.get(LAYOUT));
+            }
+            if (defining.containsKey(FIT)) {
+                fit = FitPolicy.parse(defining.get(FIT));
+            }
+            if (defining.containsKey(SPREAD)) {
+                spread = SpreadRule.parse(defining.get(SPREAD));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new DriverError.InvalidArgument("bad StorageClass parameter: " + e.getMessage());
+        }
+        ClaimRef claim = new ClaimRef(raw.get(PVC_NAMESPACE), raw.get(PVC_NAME), raw.get(PV_NAME));
+        return new VolumeParameters(layout, fit, spread, claim, defining);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.ordinal.driver.support;
+
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.allocator.model.DiskName;
+import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.csi.v1.ControllerGrpc;
+import dev.ordinal.csi.v1.IdentityGrpc;
+import dev.ordinal.csi.v1.NodeGrpc;
+import dev.ordinal.driver.DriverAssembly;
+import dev.ordinal.driver.DriverMode;
+import dev.ordinal.driver.local.DiskSetup;
+import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.volume.VolumeLocks;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real driver services (real disks, real mounts) behind grpc-java's in-process transport: the validation
+ * matrix and the conformance rules run fast here, while DriverSocketTest covers the unix socket itself.
+ */
+public final class InProcessDriver implements AutoCloseable {
+
+    public static final String NODE = "test-node";
+
+    private final Server server;
+    private final ManagedChannel channel;
+    private final VolumeLocks locks;
+
+    private InProcessDriver(Server server, ManagedChannel channel, VolumeLocks locks) {
+        this.server = server;
+        this.channel = channel;
+        this.locks = locks;
+    }
+
+    /** A driver in {@code all} mode whose disks are {@code name -> directory}, publishing under {@code root}. */
+    public static InProcessDriver start(Path root, Map<String, Path> disks) {
+        return start(root, disks, Map.of());
+    }
+
+    public static InProcessDriver start(Path root, Map<String, Path> disks, Map<String, Capacity> capacities) {
+        List<LocalDisk> localDisks = new ArrayList<>();
+        disks.forEach((name, dir) -> localDisks.add(DiskSetup.open(new DiskName(name), dir,
+                Optional.ofNullable(capacities.get(name)), true)));
+        localDisks.sort(java.util.Comparator.comparing(d -> d.name().value()));
+        VolumeLocks locks = new VolumeLocks();
+        DriverAssembly assembly = DriverAssembly.build(new DriverAssembly.Settings(DriverMode.ALL,
+                new NodeName(NODE), localDisks, List.of(root), Map.of(), 0, Capacity.ofMiB(64), "test", locks));
+        String name = InProcessServerBuilder.generateName();
+        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+        for (BindableService service : assembly.services()) {
+            builder.addService(service);
+        }
+        try {
+            Server server = builder.build().start();
+            ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+            return new InProcessDriver(server, channel, locks);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public IdentityGrpc.IdentityBlockingStub identity() {
+        return IdentityGrpc.newBlockingStub(channel);
+    }
+
+    public ControllerGrpc.ControllerBlockingStub controller() {
+        return ControllerGrpc.newBlockingStub(channel);
+    }
+
+    public NodeGrpc.NodeBlockingStub node() {
+        return NodeGrpc.newBlockingStub(channel);
+    }
+
+    /** The same per-volume locks the services use, so a test can hold one as an operation in flight would. */
+    public VolumeLocks locks() {
+        return locks;
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
