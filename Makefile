@@ -14,6 +14,7 @@ run: build
 ## test: every test of every module (needs root for the mount, loop and btrfs tests, as in CI).
 test:
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify
+	@hack/check-leftovers.sh
 
 ## build: the driver and its modules, without running tests.
 build:

@@ -8,7 +8,6 @@ import dev.ordinal.allocator.model.SpreadRule;
 import dev.ordinal.allocator.model.Topology;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -442,10 +441,5 @@ final class Planner {
             j.add(kv.toString());
         }
         return j.toString();
-    }
-
-    @Override
-    public String toString() {
-        return "Planner" + Arrays.toString(new Object[] {req});
     }
 }

@@ -299,4 +299,17 @@ class AllocatorTest {
         Decision.Refused r = assertInstanceOf(Decision.Refused.class, allocator.place(req("v", 1).build()));
         assertEquals(Decision.Reason.NO_NODES, r.reason());
     }
+
+    @Test
+    void zoneSpreadReadsTheConfiguredZoneKey() {
+        Allocator custom = new Allocator(AllocatorConfig.defaults().withZoneKey("example.com/room"));
+        for (String n : List.of("n1", "n2")) {
+            custom.addNode(Node.of(n, Map.of("example.com/room", "r1", ZONE, n)));
+            custom.addDisk(NodeName.of(n), Disk.of("d0", Capacity.ofGiB(10), Layout.SUBVOLUME));
+        }
+        assertInstanceOf(Decision.Placed.class, custom.place(req("db-0", 1).owner(DB, 0).spread(SpreadRule.HARD_ZONE).build()));
+        Decision.Refused r = assertInstanceOf(Decision.Refused.class,
+                custom.place(req("db-1", 1).owner(DB, 1).spread(SpreadRule.HARD_ZONE).build()));
+        assertEquals(Decision.Reason.SPREAD, r.reason(), "both nodes are in room r1, whatever the standard zone label says");
+    }
 }

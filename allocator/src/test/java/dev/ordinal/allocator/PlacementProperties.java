@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,14 +27,15 @@ class PlacementProperties {
     void decisionsMatchOracleAndAreDeterministic(@ForAll long seed,
                                                  @ForAll @IntRange(min = 1, max = 7) int nodes,
                                                  @ForAll @IntRange(min = 1, max = 3) int disks,
-                                                 @ForAll @IntRange(min = 1, max = 80) int steps) {
-        Sim indexed = new Sim(seed, nodes, disks, AllocatorConfig.defaults(), false);
+                                                 @ForAll @IntRange(min = 1, max = 80) int steps,
+                                                 @ForAll boolean everyNodeZoned) {
+        Sim indexed = new Sim(seed, nodes, disks, AllocatorConfig.defaults(), false, everyNodeZoned);
         indexed.run(steps);
         Sim reversedWithRackIndex = new Sim(seed, nodes, disks,
-                AllocatorConfig.defaults().withIndexedKeys(List.of(Sim.RACK)), true);
+                AllocatorConfig.defaults().withIndexedKeys(List.of(Sim.RACK)), true, everyNodeZoned);
         reversedWithRackIndex.run(steps);
         Sim fullScan = new Sim(seed, nodes, disks,
-                AllocatorConfig.defaults().withSearchMode(AllocatorConfig.SearchMode.FULL_SCAN), false);
+                AllocatorConfig.defaults().withSearchMode(AllocatorConfig.SearchMode.FULL_SCAN), false, everyNodeZoned);
         fullScan.run(steps);
         assertEquals(indexed.transcript, reversedWithRackIndex.transcript);
         assertEquals(indexed.transcript, fullScan.transcript);
@@ -45,11 +45,13 @@ class PlacementProperties {
     }
 
     /** Larger clusters where only the allocator's own two search modes are compared (the oracle is too slow). */
-    @Property(tries = 40)
-    void indexedSearchAgreesWithFullScanOnLargerClusters(@ForAll long seed, @ForAll @IntRange(min = 20, max = 60) int nodes) {
-        Sim indexed = new Sim(seed, nodes, 4, AllocatorConfig.defaults(), false);
+    @Property(tries = 60)
+    void indexedSearchAgreesWithFullScanOnLargerClusters(@ForAll long seed, @ForAll @IntRange(min = 20, max = 60) int nodes,
+                                                          @ForAll boolean everyNodeZoned) {
+        Sim indexed = new Sim(seed, nodes, 4, AllocatorConfig.defaults(), false, everyNodeZoned);
         indexed.run(150);
-        Sim fullScan = new Sim(seed, nodes, 4, AllocatorConfig.defaults().withSearchMode(AllocatorConfig.SearchMode.FULL_SCAN), true);
+        Sim fullScan = new Sim(seed, nodes, 4, AllocatorConfig.defaults().withSearchMode(AllocatorConfig.SearchMode.FULL_SCAN),
+                true, everyNodeZoned);
         fullScan.run(150);
         assertEquals(indexed.transcript, fullScan.transcript);
     }
@@ -60,7 +62,6 @@ class PlacementProperties {
                                           @ForAll @IntRange(min = 1, max = 30) int batch) {
         Sim sim = new Sim(seed, nodes, 3, AllocatorConfig.defaults(), false);
         Sim fresh = new Sim(seed, nodes, 3, AllocatorConfig.defaults(), false);
-        Random rnd = new Random(seed ^ 0x5eed);
         Map<Layout, CapacityReport> before = new HashMap<>();
         for (Layout l : Layout.values()) {
             before.put(l, sim.allocator.capacity(l, Map.of()));
@@ -88,7 +89,6 @@ class PlacementProperties {
         }
         PlacementRequest probe = sim.randomRequest("after-abort");
         assertEquals(describe(fresh.allocator.place(probe)), describe(sim.allocator.place(probe)));
-        assertEquals(0, rnd.nextInt(1)); // keeps the seed-derived stream explicit for shrinking reports
     }
 
     private static String describe(Decision d) {

@@ -1,6 +1,5 @@
 package dev.ordinal.allocator;
 
-import dev.ordinal.allocator.model.Allocation;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.DiskName;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,10 +56,15 @@ final class Sim {
 
     /** Builds a random cluster from the seed; {@code reversed} adds nodes and disks in the opposite order. */
     Sim(long seed, int nodes, int disksPerNode, AllocatorConfig config, boolean reversed) {
+        this(seed, nodes, disksPerNode, config, reversed, false);
+    }
+
+    /** {@code everyNodeZoned}: no node lacks the zone label, which lets zone spread search per-zone indexes. */
+    Sim(long seed, int nodes, int disksPerNode, AllocatorConfig config, boolean reversed, boolean everyNodeZoned) {
         this.rnd = new Random(seed);
         for (int i = 0; i < nodes; i++) {
             Map<String, String> labels = new HashMap<>();
-            if (rnd.nextInt(10) != 0) {
+            if (rnd.nextInt(10) != 0 || everyNodeZoned) {
                 labels.put(Oracle.ZONE, ZONES[rnd.nextInt(ZONES.length)]);
             }
             if (rnd.nextBoolean()) {
@@ -334,13 +337,5 @@ final class Sim {
                 assertTrue(used <= d.capacity - d.reserved, () -> "over-committed " + n.name + "/" + d.name);
             }
         }
-    }
-
-    Set<Reservation> pendingReservations() {
-        return Set.copyOf(pending);
-    }
-
-    Allocation anyAllocation() {
-        return allocator.allocations().getFirst();
     }
 }

@@ -240,6 +240,36 @@ class ImageVolumeTest {
     }
 
     @Test
+    void unstagingABlockVolumeStillPublishedKeepsItsDevice() throws IOException {
+        VolumeCapability cap = Csi.block();
+        long size = 16 * MIB;
+        String id = create("raw-early-unstage", size, cap).getVolumeId();
+        Path staging = root.path().resolve("staging/raw2");
+        Path target = root.path().resolve("pods/raw2/dev");
+        driver.node().nodeStageVolume(Csi.stage(id, staging, cap));
+        driver.node().nodePublishVolume(Csi.publish(id, staging, target, cap, false));
+
+        // Out of order, as a CO recovering from a crash may call it: the publish is still there and must keep
+        // working, so the loop device behind it stays attached.
+        unstage(id, staging);
+        byte[] written = pattern(4096, 11);
+        try (RandomAccessFile device = new RandomAccessFile(target.toFile(), "rw")) {
+            assertEquals(size, deviceSize(device), "the published device still has the volume behind it");
+            device.write(written);
+            device.getFD().sync();
+            device.seek(0);
+            byte[] read = new byte[written.length];
+            device.readFully(read);
+            assertArrayEquals(written, read);
+        }
+        assertStatus(Status.Code.FAILED_PRECONDITION, () -> delete(id));
+
+        unpublish(id, target);
+        unstage(id, staging);
+        delete(id);
+    }
+
+    @Test
     void statsReportAVolumeUnmountedBehindTheDriversBackAsAbnormal() {
         VolumeCapability cap = Csi.mount("ext4");
         String id = create("lost-mount", 16 * MIB, cap).getVolumeId();

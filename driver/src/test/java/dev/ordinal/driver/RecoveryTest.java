@@ -76,6 +76,9 @@ class RecoveryTest {
                 // A CreateVolume retried across the restart gets the volume it already has.
                 assertEquals(dirVolume, after.controller().createVolume(dirRequest).getVolume());
                 assertEquals(imageVolume, after.controller().createVolume(imageRequest).getVolume());
+                // The same name asked with another size is still a conflict after the restart.
+                assertStatus(Status.Code.ALREADY_EXISTS, () -> after.controller().createVolume(
+                        Csi.create("pvc-img", 64 * MIB, "image", EXT4)));
                 assertEquals(2, after.controller().listVolumes(ListVolumesRequest.getDefaultInstance())
                         .getEntriesCount());
 

@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * A node as the allocator sees it. {@code labels} are the node's topology labels (zone, rack,
- * region...), not all of its Kubernetes labels: every label is a potential index. The node's own
+ * region...) as published in CSI NodeGetInfo; segments are matched against them. The node's own
  * name is added as {@link Topology#NODE_KEY} automatically.
  */
 public record Node(NodeName name, Map<String, String> labels, boolean schedulable) {

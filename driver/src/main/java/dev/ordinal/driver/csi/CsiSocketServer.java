@@ -1,6 +1,9 @@
 package dev.ordinal.driver.csi;
 
 import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -26,6 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * wait for commands.
  */
 public final class CsiSocketServer implements AutoCloseable {
+
+    private static final String IDENTITY = "csi.v1.Identity";
+    private static final Executor DIRECT = Runnable::run;
 
     private final Server server;
     private final EpollEventLoopGroup boss;
@@ -73,7 +80,15 @@ public final class CsiSocketServer implements AutoCloseable {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .executor(handlers);
+                .executor(handlers)
+                // Identity calls never block (readiness is cached): answering them on the I/O thread saves two
+                // thread hand-offs per liveness probe. Everything else runs on the handler pool.
+                .callExecutor(new ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, A> Executor getExecutor(ServerCall<Q, A> call, Metadata metadata) {
+                        return call.getMethodDescriptor().getServiceName().equals(IDENTITY) ? DIRECT : null;
+                    }
+                });
         for (BindableService service : services) {
             builder.addService(ServerInterceptors.intercept(service, observer));
         }

@@ -77,8 +77,10 @@ final class ImageStore implements LayoutStore {
     @Override
     public void release(VolumeFiles files, MountTable mounts) {
         for (Path device : LoopDevices.backing(files.image())) {
-            // A device still mounted somewhere (a publish not yet undone) must stay attached.
-            if (mounts.mountsOfDevice(device).isEmpty()) {
+            // A device still mounted somewhere (a publish not yet undone) must stay attached. A block publish is a
+            // bind mount of the device node, which mountinfo lists under the devtmpfs holding the node, never under
+            // the device: without the second check an early unstage detached the device under a running pod.
+            if (mounts.mountsOfDevice(device).isEmpty() && mounts.bindMountsOf(device).isEmpty()) {
                 LoopDevices.detachAll(files.image());
             }
         }

@@ -65,6 +65,13 @@ public final class LocalVolumes {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 for (Path entry : entries) {
                     String name = entry.getFileName().toString();
+                    if (Files.isSymbolicLink(entry)) {
+                        // The driver never makes links. Following one would delete (as an "unfinished creation"
+                        // or "interrupted deletion") whatever it points at, outside the disk: leave it alone.
+                        LOG.warnf("recovery disk=%s leaving symbolic link %s alone: not made by the driver",
+                                disk.name(), name);
+                        continue;
+                    }
                     if (name.startsWith(DELETING)) {
                         LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), name);
                         destroy(new VolumeFiles(entry));
@@ -155,6 +162,11 @@ public final class LocalVolumes {
     private static void destroy(VolumeFiles files) {
         if (!Files.exists(files.dir())) {
             return;
+        }
+        if (Files.isSymbolicLink(files.dir())) {
+            // Removing image and data below would follow the link out of the disk; nothing outside it is ours.
+            throw new DriverError.FailedPrecondition(files.dir() + " is a symbolic link, which the driver never "
+                    + "makes; it was left in place");
         }
         if (Files.exists(files.image())) {
             ImageStore.INSTANCE.destroy(files);
