@@ -10,9 +10,12 @@ import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.volume.Inventory;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.NodeVolumeService;
+import dev.ordinal.driver.volume.SnapshotService;
 import dev.ordinal.driver.volume.VolumeLocks;
 import dev.ordinal.driver.volume.VolumeService;
 import io.grpc.BindableService;
@@ -28,8 +31,7 @@ import java.util.Optional;
  * Builds the CSI services of one driver process from plain settings, with no framework involved: the Quarkus
  * runtime and the tests assemble the driver the same way.
  */
-public record DriverAssembly(List<BindableService> services, Optional<VolumeService> volumeService,
-        DiskHealth health) {
+public record DriverAssembly(List<BindableService> services, Optional<Inventory> inventory, DiskHealth health) {
 
     /** Everything the services depend on, already checked. */
     public record Settings(DriverMode mode, NodeName node, List<LocalDisk> disks, List<Path> publishRoots,
@@ -45,7 +47,7 @@ public record DriverAssembly(List<BindableService> services, Optional<VolumeServ
 
         List<BindableService> services = new ArrayList<>();
         services.add(new IdentityService(settings.version(), settings.mode().controller(), health::allUsable));
-        VolumeService volumeService = null;
+        Inventory inventory = null;
         if (settings.mode().controller()) {
             // The allocator's model of this node: its disks, and (after recovery) every volume on them.
             Allocator allocator = new Allocator();
@@ -54,10 +56,11 @@ public record DriverAssembly(List<BindableService> services, Optional<VolumeServ
                 allocator.addDisk(settings.node(), new Disk(disk.name(), disk.layouts(), disk.capacity(),
                         Capacity.ZERO));
             }
-            volumeService = new VolumeService(volumes, allocator, settings.locks(), settings.defaultVolumeSize(),
-                    Clock.systemUTC());
-            volumeService.recover();
-            services.add(new ControllerService(volumeService));
+            inventory = new Inventory(volumes, new LocalSnapshots(volumes), allocator);
+            inventory.recover();
+            services.add(new ControllerService(
+                    new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(), Clock.systemUTC()),
+                    new SnapshotService(inventory, settings.locks(), Clock.systemUTC())));
         }
         if (settings.mode().node()) {
             NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(),
@@ -65,6 +68,6 @@ public record DriverAssembly(List<BindableService> services, Optional<VolumeServ
             services.add(new NodeService(nodeVolumes, settings.node().value(), settings.maxVolumesPerNode(),
                     topology));
         }
-        return new DriverAssembly(List.copyOf(services), Optional.ofNullable(volumeService), health);
+        return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health);
     }
 }

@@ -7,7 +7,7 @@ import dev.ordinal.driver.csi.CsiSocketServer;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.volume.VolumeLocks;
-import dev.ordinal.driver.volume.VolumeService;
+import dev.ordinal.driver.volume.Inventory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -60,7 +60,7 @@ public class DriverRuntime {
         server = CsiSocketServer.start(socket, assembly.services(), registry, config.handlerThreads());
         LOG.infof("Ordinal CSI driver %s serving mode=%s node=%s socket=%s disks=%d volumes=%d ready_ms=%d", version,
                 config.mode().name().toLowerCase(Locale.ROOT), node, socket, disks.size(),
-                assembly.volumeService().map(VolumeService::volumeCount).orElse(0),
+                assembly.inventory().map(Inventory::volumeCount).orElse(0),
                 (System.nanoTime() - started) / 1_000_000);
         System.out.println("CSI socket: unix://" + socket);
     }

@@ -88,11 +88,13 @@ class DriverSocketTest {
         GetPluginInfoResponse info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertEquals("ordinal.csi.dev", info.getName());
         assertEquals("0.1.0-SNAPSHOT", info.getVendorVersion());
-        List<PluginCapability.Service.Type> services = identity.getPluginCapabilities(
-                GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList().stream()
-                .map(c -> c.getService().getType()).toList();
+        List<PluginCapability> capabilities = identity.getPluginCapabilities(
+                GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList();
         assertEquals(List.of(PluginCapability.Service.Type.CONTROLLER_SERVICE,
-                PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS), services);
+                PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS), capabilities.stream()
+                .filter(PluginCapability::hasService).map(c -> c.getService().getType()).toList());
+        assertEquals(List.of(PluginCapability.VolumeExpansion.Type.ONLINE), capabilities.stream()
+                .filter(PluginCapability::hasVolumeExpansion).map(c -> c.getVolumeExpansion().getType()).toList());
         assertTrue(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
         // Only root (kubelet, the sidecars) may talk to the driver.
         assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(SOCKET)));
@@ -102,9 +104,9 @@ class DriverSocketTest {
     void aVolumeLifecycleOverTheSocket() throws Exception {
         ControllerGrpc.ControllerBlockingStub controller = ControllerGrpc.newBlockingStub(channel);
         NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel);
-        assertEquals(4, controller.controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
+        assertEquals(8, controller.controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesCount());
-        assertEquals(4, node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+        assertEquals(5, node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesCount());
         assertEquals("socket-test-node", node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance()).getNodeId());
         long before = controller.getCapacity(GetCapacityRequest.newBuilder().putParameters("layout", "dir").build())

@@ -1,26 +1,42 @@
 package dev.ordinal.driver.csi;
 
 import dev.ordinal.allocator.model.Topology;
+import com.google.protobuf.Timestamp;
+import dev.ordinal.csi.v1.ControllerExpandVolumeRequest;
+import dev.ordinal.csi.v1.ControllerExpandVolumeResponse;
 import dev.ordinal.csi.v1.ControllerGetCapabilitiesRequest;
 import dev.ordinal.csi.v1.ControllerGetCapabilitiesResponse;
 import dev.ordinal.csi.v1.ControllerGrpc;
 import dev.ordinal.csi.v1.ControllerServiceCapability;
 import dev.ordinal.csi.v1.CreateVolumeRequest;
 import dev.ordinal.csi.v1.CreateVolumeResponse;
+import dev.ordinal.csi.v1.CreateSnapshotRequest;
+import dev.ordinal.csi.v1.CreateSnapshotResponse;
+import dev.ordinal.csi.v1.DeleteSnapshotRequest;
+import dev.ordinal.csi.v1.DeleteSnapshotResponse;
 import dev.ordinal.csi.v1.DeleteVolumeRequest;
 import dev.ordinal.csi.v1.DeleteVolumeResponse;
 import dev.ordinal.csi.v1.GetCapacityRequest;
 import dev.ordinal.csi.v1.GetCapacityResponse;
+import dev.ordinal.csi.v1.ListSnapshotsRequest;
+import dev.ordinal.csi.v1.ListSnapshotsResponse;
 import dev.ordinal.csi.v1.ListVolumesRequest;
 import dev.ordinal.csi.v1.ListVolumesResponse;
 import dev.ordinal.csi.v1.ValidateVolumeCapabilitiesRequest;
 import dev.ordinal.csi.v1.ValidateVolumeCapabilitiesResponse;
+import dev.ordinal.csi.v1.Snapshot;
 import dev.ordinal.csi.v1.Volume;
+import dev.ordinal.csi.v1.VolumeContentSource;
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.volume.CapacityOffer;
 import dev.ordinal.driver.volume.CreateVolumeSpec;
+import dev.ordinal.driver.volume.ExpansionResult;
+import dev.ordinal.driver.volume.SnapshotPage;
+import dev.ordinal.driver.volume.SnapshotService;
 import dev.ordinal.driver.volume.VolumePage;
 import dev.ordinal.driver.volume.VolumeParameters;
 import dev.ordinal.driver.volume.VolumeService;
@@ -35,26 +51,29 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             ControllerServiceCapability.RPC.Type.CREATE_DELETE_VOLUME,
             ControllerServiceCapability.RPC.Type.LIST_VOLUMES,
             ControllerServiceCapability.RPC.Type.GET_CAPACITY,
-            ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
+            ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER,
+            ControllerServiceCapability.RPC.Type.CREATE_DELETE_SNAPSHOT,
+            ControllerServiceCapability.RPC.Type.LIST_SNAPSHOTS,
+            ControllerServiceCapability.RPC.Type.CLONE_VOLUME,
+            ControllerServiceCapability.RPC.Type.EXPAND_VOLUME);
 
     private final VolumeService volumes;
+    private final SnapshotService snapshots;
 
-    public ControllerService(VolumeService volumes) {
+    public ControllerService(VolumeService volumes, SnapshotService snapshots) {
         this.volumes = volumes;
+        this.snapshots = snapshots;
     }
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
         Calls.answer(observer, () -> {
-            if (request.hasVolumeContentSource()) {
-                throw new DriverError.InvalidArgument("volume_content_source is not supported yet: this driver does "
-                        + "not advertise CLONE_VOLUME or CREATE_DELETE_SNAPSHOT");
-            }
             CreateVolumeSpec spec = new CreateVolumeSpec(CsiRequests.name(request.getName()),
                     CsiRequests.capacity(request.hasCapacityRange(), request.getCapacityRange()),
                     CsiRequests.capabilities(request.getVolumeCapabilitiesList()), request.getParametersMap(),
                     CsiRequests.topology(request.hasAccessibilityRequirements(),
-                            request.getAccessibilityRequirements()));
+                            request.getAccessibilityRequirements()),
+                    CsiRequests.contentSource(request.hasVolumeContentSource(), request.getVolumeContentSource()));
             return CreateVolumeResponse.newBuilder().setVolume(volume(volumes.create(spec))).build();
         });
     }
@@ -129,18 +148,87 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
+    public void controllerExpandVolume(ControllerExpandVolumeRequest request,
+            StreamObserver<ControllerExpandVolumeResponse> observer) {
+        Calls.answer(observer, () -> {
+            String id = CsiRequests.required("volume_id", request.getVolumeId());
+            if (!request.hasCapacityRange()) {
+                throw new DriverError.InvalidArgument("capacity_range is required");
+            }
+            ExpansionResult result = volumes.expand(id,
+                    CsiRequests.capacity(true, request.getCapacityRange()));
+            return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(result.capacity().bytes())
+                    .setNodeExpansionRequired(result.nodeExpansionRequired()).build();
+        });
+    }
+
+    @Override
+    public void createSnapshot(CreateSnapshotRequest request, StreamObserver<CreateSnapshotResponse> observer) {
+        Calls.answer(observer, () -> {
+            String source = CsiRequests.required("source_volume_id", request.getSourceVolumeId());
+            String name = CsiRequests.name(request.getName());
+            if (!request.getParametersMap().isEmpty()) {
+                throw new DriverError.InvalidArgument("snapshot parameters are not supported (got "
+                        + request.getParametersMap().keySet() + ")");
+            }
+            return CreateSnapshotResponse.newBuilder().setSnapshot(snapshot(snapshots.create(name, source))).build();
+        });
+    }
+
+    @Override
+    public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
+        Calls.answer(observer, () -> {
+            snapshots.delete(CsiRequests.required("snapshot_id", request.getSnapshotId()));
+            return DeleteSnapshotResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
+        Calls.answer(observer, () -> {
+            SnapshotPage page = snapshots.list(request.getMaxEntries(), request.getStartingToken(),
+                    request.getSnapshotId(), request.getSourceVolumeId());
+            ListSnapshotsResponse.Builder response = ListSnapshotsResponse.newBuilder()
+                    .setNextToken(page.nextToken());
+            for (SnapshotRecord record : page.snapshots()) {
+                response.addEntries(ListSnapshotsResponse.Entry.newBuilder().setSnapshot(snapshot(record)));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
     public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
             StreamObserver<ControllerGetCapabilitiesResponse> observer) {
         Calls.answer(observer, () -> CAPABILITIES);
     }
 
     static Volume volume(VolumeRecord record) {
-        return Volume.newBuilder()
+        Volume.Builder volume = Volume.newBuilder()
                 .setVolumeId(record.id().toString())
                 .setCapacityBytes(record.capacity().bytes())
                 .putVolumeContext(VolumeParameters.LAYOUT, record.layout().wireName())
                 .addAccessibleTopology(dev.ordinal.csi.v1.Topology.newBuilder()
-                        .putSegments(Topology.NODE_KEY, record.id().node()))
+                        .putSegments(Topology.NODE_KEY, record.id().node()));
+        switch (record.source()) {
+            case ContentSource.FromSnapshot s -> volume.setContentSource(VolumeContentSource.newBuilder()
+                    .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(s.snapshotId())));
+            case ContentSource.FromVolume v -> volume.setContentSource(VolumeContentSource.newBuilder()
+                    .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(v.volumeId())));
+            case ContentSource.Empty e -> { }
+        }
+        return volume.build();
+    }
+
+    /** Snapshots are taken synchronously, so one that exists is always ready to use. */
+    static Snapshot snapshot(SnapshotRecord record) {
+        return Snapshot.newBuilder()
+                .setSnapshotId(record.id().toString())
+                .setSourceVolumeId(record.source().toString())
+                .setSizeBytes(record.size().bytes())
+                .setCreationTime(Timestamp.newBuilder().setSeconds(record.createdAt().getEpochSecond())
+                        .setNanos(record.createdAt().getNano()))
+                .setReadyToUse(true)
                 .build();
     }
 

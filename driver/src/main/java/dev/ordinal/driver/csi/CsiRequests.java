@@ -4,8 +4,10 @@ import dev.ordinal.allocator.model.TopologyRequirement;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.AccessMode;
 import dev.ordinal.driver.model.CapacityRange;
+import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.csi.v1.Topology;
+import dev.ordinal.csi.v1.VolumeContentSource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +86,20 @@ final class CsiRequests {
                     mountFlags(capability.getMount().getMountFlagsList()));
             case ACCESSTYPE_NOT_SET -> throw new DriverError.InvalidArgument(
                     "volume_capability.access_type is required (block or mount)");
+        };
+    }
+
+    static ContentSource contentSource(boolean present, VolumeContentSource source) {
+        if (!present) {
+            return ContentSource.NONE;
+        }
+        return switch (source.getTypeCase()) {
+            case SNAPSHOT -> new ContentSource.FromSnapshot(required("volume_content_source.snapshot.snapshot_id",
+                    source.getSnapshot().getSnapshotId()));
+            case VOLUME -> new ContentSource.FromVolume(required("volume_content_source.volume.volume_id",
+                    source.getVolume().getVolumeId()));
+            case TYPE_NOT_SET -> throw new DriverError.InvalidArgument(
+                    "volume_content_source must name a snapshot or a volume");
         };
     }
 

@@ -31,6 +31,10 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
             caps.addCapabilities(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
         }
         caps.addCapabilities(service(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS));
+        // Volumes grow while in use: image filesystems grow mounted (ext4 at the next stage where the kernel
+        // refuses), subvolume limits rise at once.
+        caps.addCapabilities(PluginCapability.newBuilder().setVolumeExpansion(PluginCapability.VolumeExpansion
+                .newBuilder().setType(PluginCapability.VolumeExpansion.Type.ONLINE)).build());
         this.capabilities = caps.build();
     }
 

@@ -1,5 +1,7 @@
 package dev.ordinal.driver.csi;
 
+import dev.ordinal.csi.v1.NodeExpandVolumeRequest;
+import dev.ordinal.csi.v1.NodeExpandVolumeResponse;
 import dev.ordinal.csi.v1.NodeGetCapabilitiesRequest;
 import dev.ordinal.csi.v1.NodeGetCapabilitiesResponse;
 import dev.ordinal.csi.v1.NodeGetInfoRequest;
@@ -32,7 +34,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
             NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
             NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
-            NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
+            NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER,
+            NodeServiceCapability.RPC.Type.EXPAND_VOLUME);
 
     private final NodeVolumeService volumes;
     private final NodeGetInfoResponse info;
@@ -108,6 +111,18 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                         .setUsed(stats.usedInodes()));
             }
             return response.build();
+        });
+    }
+
+    @Override
+    public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> observer) {
+        Calls.answer(observer, () -> {
+            String id = CsiRequests.required("volume_id", request.getVolumeId());
+            String path = CsiRequests.required("volume_path", request.getVolumePath());
+            if (request.hasVolumeCapability()) {
+                CsiRequests.capability(request.getVolumeCapability());
+            }
+            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(volumes.expand(id, path).bytes()).build();
         });
     }
 

@@ -28,6 +28,14 @@ public final class Btrfs {
         Command.check("creation of btrfs subvolume " + path, "btrfs", "subvolume", "create", "--", path.toString());
     }
 
+    /** A snapshot of {@code source} at {@code target}: read-only for a CSI snapshot, writable for a restore. */
+    public static void snapshot(Path source, Path target, boolean readOnly) {
+        String[] argv = readOnly
+                ? new String[] {"btrfs", "subvolume", "snapshot", "-r", "--", source.toString(), target.toString()}
+                : new String[] {"btrfs", "subvolume", "snapshot", "--", source.toString(), target.toString()};
+        Command.check("snapshot of btrfs subvolume " + source, argv);
+    }
+
     public static void deleteSubvolume(Path path) {
         Command.check("deletion of btrfs subvolume " + path, "btrfs", "subvolume", "delete", "--", path.toString());
     }

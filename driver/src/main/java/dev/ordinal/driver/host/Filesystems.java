@@ -37,6 +37,80 @@ public final class Filesystems {
         Command.check("format of " + device + " as " + fsType, argv);
     }
 
+    /** Suspends writes to the filesystem mounted at {@code mountPoint} and flushes it, for a consistent copy. */
+    public static void freeze(Path mountPoint) {
+        Command.check("freeze of " + mountPoint, "fsfreeze", "--freeze", "--", mountPoint.toString());
+    }
+
+    public static void unfreeze(Path mountPoint) {
+        Command.check("unfreeze of " + mountPoint, "fsfreeze", "--unfreeze", "--", mountPoint.toString());
+    }
+
+    /** The size of a block device in bytes. */
+    public static long deviceBytes(Path device) {
+        return Long.parseLong(Command.check("size of " + device, "blockdev", "--getsize64", device.toString())
+                .strip());
+    }
+
+    /** The size of the ext4 filesystem on an (unmounted or mounted) device, from its superblock. */
+    public static long ext4Bytes(Path device) {
+        String out = Command.check("superblock of " + device, "dumpe2fs", "-h", "--", device.toString());
+        long blocks = 0;
+        long blockSize = 0;
+        for (String line : out.split("\n")) {
+            if (line.startsWith("Block count:")) {
+                blocks = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            } else if (line.startsWith("Block size:")) {
+                blockSize = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        if (blocks == 0 || blockSize == 0) {
+            throw new DriverError.Internal("no block count in the superblock of " + device);
+        }
+        return blocks * blockSize;
+    }
+
+    /** The data size of the xfs filesystem mounted at {@code mountPoint}. */
+    public static long xfsBytes(Path mountPoint) {
+        String out = Command.check("geometry of " + mountPoint, "xfs_growfs", "-n", "--", mountPoint.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("data\\s+=\\s+bsize=(\\d+)\\s+blocks=(\\d+)")
+                .matcher(out);
+        if (!m.find()) {
+            throw new DriverError.Internal("no data geometry in xfs_growfs output for " + mountPoint);
+        }
+        return Long.parseLong(m.group(1)) * Long.parseLong(m.group(2));
+    }
+
+    /** Grows an unmounted ext4 filesystem to its device: a check first, as resize2fs requires. */
+    public static void growExt4Offline(Path device) {
+        Command.Result check = Command.run("e2fsck", "-f", "-p", "--", device.toString());
+        // 0: clean; 1: errors corrected. Anything else needs a person.
+        if (check.exitCode() > 1) {
+            throw new DriverError.Internal("filesystem check before growing " + device + " failed: " + check.describe());
+        }
+        Command.check("offline growth of " + device, "resize2fs", "--", device.toString());
+    }
+
+    /**
+     * Grows a mounted ext4 filesystem to its device. Returns false when the kernel refuses online growth (some
+     * kernels answer EPERM): the filesystem then grows offline at its next stage.
+     */
+    public static boolean growExt4Online(Path device) {
+        Command.Result result = Command.run("resize2fs", "--", device.toString());
+        if (result.ok()) {
+            return true;
+        }
+        if (result.stderr().contains("Permission denied") || result.stderr().contains("Operation not permitted")) {
+            return false;
+        }
+        throw new DriverError.Internal("online growth of " + device + " failed: " + result.describe());
+    }
+
+    /** Grows the xfs filesystem mounted at {@code mountPoint} to its device; xfs grows only while mounted. */
+    public static void growXfs(Path mountPoint) {
+        Command.check("growth of the xfs filesystem at " + mountPoint, "xfs_growfs", "--", mountPoint.toString());
+    }
+
     /** statfs(2) of the filesystem holding {@code path}, through stat(1) since the JDK does not expose inodes. */
     public static FilesystemStats stats(Path path) {
         String out = Command.check("statfs of " + path, "stat", "--file-system", "--format", "%S %b %f %a %c %d",

@@ -1,6 +1,7 @@
 package dev.ordinal.driver.local;
 
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Copies;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.FilesystemStats;
 import dev.ordinal.driver.host.MountEntry;
@@ -71,5 +72,41 @@ final class DirStore implements LayoutStore {
         FilesystemStats fs = Filesystems.stats(volumePath);
         return new VolumeStats(fs.totalBytes(), fs.availableBytes(), fs.usedBytes(), fs.totalInodes(),
                 fs.usedInodes(), fs.freeInodes(), false, false, "");
+    }
+
+    @Override
+    public void snapshot(VolumeFiles volume, VolumeFiles snapshot, MountTable mounts) {
+        // A plain directory cannot be frozen: its copy is as consistent as the writers make it (dir is for tests).
+        copyTree(volume.data(), snapshot.data());
+    }
+
+    @Override
+    public void copy(VolumeFiles source, VolumeFiles target, long bytes, MountTable mounts) {
+        copyTree(source.data(), target.data());
+    }
+
+    @Override
+    public void grow(VolumeFiles files, long bytes) {
+        // No limit to raise: the new size is only accounted.
+    }
+
+    @Override
+    public boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts) {
+        return true;
+    }
+
+    /** Copies into a temporary name first, so that a copy cut short by a crash is never taken for a whole one. */
+    static void copyTree(Path source, Path target) {
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try {
+            Trees.deleteRecursively(partial);
+            if (Files.exists(target)) {
+                return;
+            }
+            Copies.tree(source, partial);
+            Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -38,6 +38,7 @@ public final class DiskSetup {
             mkdirs(dir);
         }
         mkdirs(dir.resolve(LocalDisk.VOLUMES));
+        mkdirs(dir.resolve(LocalDisk.SNAPSHOTS));
         String filesystem = Filesystems.typeOf(dir);
         Set<Layout> layouts = EnumSet.of(Layout.IMAGE, Layout.DIR);
         if (filesystem.equals("btrfs")) {

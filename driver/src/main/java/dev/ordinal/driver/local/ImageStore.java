@@ -1,6 +1,7 @@
 package dev.ordinal.driver.local;
 
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Copies;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.FilesystemStats;
 import dev.ordinal.driver.host.LoopDevices;
@@ -23,6 +24,8 @@ import java.util.Optional;
  * CreateVolume stays cheap and a volume made for block access is never formatted.
  */
 final class ImageStore implements LayoutStore {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ImageStore.class);
 
     static final ImageStore INSTANCE = new ImageStore();
 
@@ -61,6 +64,7 @@ final class ImageStore implements LayoutStore {
     @Override
     public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
         Path device = LoopDevices.attach(files.image());
+        long deviceBytes = deviceMatchingImage(files, device);
         if (record.block()) {
             return;
         }
@@ -70,8 +74,34 @@ final class ImageStore implements LayoutStore {
         } else if (!found.get().equals(record.fsType())) {
             throw new DriverError.FailedPrecondition("volume " + record.id() + " holds a " + found.get()
                     + " filesystem, not the " + record.fsType() + " it was created with");
+        } else if (record.fsType().equals("ext4") && Filesystems.ext4Bytes(device) < deviceBytes) {
+            // The image grew (an expansion the kernel would not do online, or a restore into a larger volume):
+            // ext4 grows here, before it is mounted.
+            LOG.infof("volume=%s growing ext4 offline to %d bytes before mounting", record.id(), deviceBytes);
+            Filesystems.growExt4Offline(device);
         }
         Mounter.mount(device, staging, record.fsType(), capability.mode().readOnly(), capability.mountFlags());
+        if (record.fsType().equals("xfs") && !capability.mode().readOnly()
+                && Filesystems.xfsBytes(staging) < deviceBytes) {
+            LOG.infof("volume=%s growing xfs to %d bytes after mounting", record.id(), deviceBytes);
+            Filesystems.growXfs(staging);
+        }
+    }
+
+    /** The loop device's size after making the kernel re-read the image's, which may have grown. */
+    private static long deviceMatchingImage(VolumeFiles files, Path device) {
+        long imageBytes;
+        try {
+            imageBytes = Files.size(files.image());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot read the size of " + files.image() + ": " + e.getMessage(), e);
+        }
+        long deviceBytes = Filesystems.deviceBytes(device);
+        if (deviceBytes < imageBytes) {
+            LoopDevices.refreshSize(device);
+            deviceBytes = Filesystems.deviceBytes(device);
+        }
+        return deviceBytes;
     }
 
     @Override
@@ -111,6 +141,85 @@ final class ImageStore implements LayoutStore {
         FilesystemStats fs = Filesystems.stats(volumePath);
         return new VolumeStats(fs.totalBytes(), fs.availableBytes(), fs.usedBytes(), fs.totalInodes(),
                 fs.usedInodes(), fs.freeInodes(), false, false, "");
+    }
+
+    @Override
+    public void snapshot(VolumeFiles volume, VolumeFiles snapshot, MountTable mounts) {
+        whileFrozen(volume, mounts, () -> copyImage(volume.image(), snapshot.image()));
+    }
+
+    @Override
+    public void copy(VolumeFiles source, VolumeFiles target, long bytes, MountTable mounts) {
+        // The source is a snapshot (never mounted) or a volume that may be in use: freeze it if it is mounted.
+        whileFrozen(source, mounts, () -> copyImage(source.image(), target.image()));
+        grow(target, bytes);
+    }
+
+    @Override
+    public void grow(VolumeFiles files, long bytes) {
+        try (RandomAccessFile image = new RandomAccessFile(files.image().toFile(), "rw")) {
+            if (image.length() < bytes) {
+                image.setLength(bytes);
+            }
+            image.getFD().sync();
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot grow image " + files.image() + " to " + bytes + " bytes: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts) {
+        Path device = LoopDevices.backing(files.image()).stream().findFirst().orElseThrow(
+                () -> new DriverError.FailedPrecondition("volume " + record.id() + " is not staged on this node; it "
+                        + "grows when it is next staged"));
+        deviceMatchingImage(files, device);
+        if (record.block()) {
+            return true;
+        }
+        if (record.fsType().equals("xfs")) {
+            Filesystems.growXfs(volumePath);
+            return true;
+        }
+        return Filesystems.growExt4Online(device);
+    }
+
+    /**
+     * Runs {@code copy} with the volume's filesystem frozen when it is mounted read-write, so that every write
+     * acknowledged before the snapshot is in the copy and none is half in it. A block volume cannot be frozen by
+     * the driver: its copy is crash-consistent, like pulling the power.
+     */
+    private static void whileFrozen(VolumeFiles volume, MountTable mounts, Runnable copy) {
+        Optional<Path> mountPoint = LoopDevices.backing(volume.image()).stream()
+                .flatMap(device -> mounts.mountsOfDevice(device).stream())
+                .filter(entry -> !entry.readOnly())
+                .map(MountEntry::mountPoint)
+                .findFirst();
+        if (mountPoint.isEmpty()) {
+            copy.run();
+            return;
+        }
+        Filesystems.freeze(mountPoint.get());
+        try {
+            copy.run();
+        } finally {
+            Filesystems.unfreeze(mountPoint.get());
+        }
+    }
+
+    /** Copies under a temporary name, so that a copy cut short by a crash is never taken for a whole one. */
+    private static void copyImage(Path source, Path target) {
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try {
+            Files.deleteIfExists(partial);
+            if (Files.exists(target)) {
+                Files.delete(target);
+            }
+            Copies.file(source, partial);
+            Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
+        }
     }
 
     /** The loop device a block publish binds onto its target, present only while the volume is staged. */

@@ -50,4 +50,22 @@ sealed interface LayoutStore permits ImageStore, SubvolumeStore, DirStore {
 
     /** Usage of the volume as seen at {@code volumePath}, a path where it is mounted. */
     VolumeStats usage(VolumeFiles files, VolumeRecord record, Path volumePath);
+
+    /**
+     * Copies the volume's data, as it is at this moment, into {@code snapshot}. A volume in use is frozen for the
+     * copy where its layout allows, so the snapshot is consistent.
+     */
+    void snapshot(VolumeFiles volume, VolumeFiles snapshot, MountTable mounts);
+
+    /** Makes {@code target}'s data a writable copy of {@code source}'s (a snapshot or a volume), of {@code bytes}. */
+    void copy(VolumeFiles source, VolumeFiles target, long bytes, MountTable mounts);
+
+    /** The controller's half of an expansion: the volume may now hold {@code bytes}. */
+    void grow(VolumeFiles files, long bytes);
+
+    /**
+     * The node's half of an expansion, on a staged or published volume: the device and filesystem take up the new
+     * size. Returns false when that has to wait for the next stage.
+     */
+    boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts);
 }

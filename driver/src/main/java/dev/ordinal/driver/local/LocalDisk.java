@@ -13,6 +13,7 @@ import java.util.Set;
 public record LocalDisk(DiskName name, Path root, Capacity capacity, String filesystem, Set<Layout> layouts) {
 
     static final String VOLUMES = "volumes";
+    static final String SNAPSHOTS = "snapshots";
 
     public LocalDisk {
         layouts = Set.copyOf(layouts);
@@ -21,6 +22,11 @@ public record LocalDisk(DiskName name, Path root, Capacity capacity, String file
     /** Where the volumes of this disk live; nothing outside it is ever written. */
     public Path volumesDir() {
         return root.resolve(VOLUMES);
+    }
+
+    /** Where the snapshots of this disk's volumes live: on the same disk, so they can share its blocks. */
+    public Path snapshotsDir() {
+        return root.resolve(SNAPSHOTS);
     }
 
     public boolean offers(Layout layout) {

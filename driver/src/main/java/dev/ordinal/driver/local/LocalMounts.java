@@ -104,6 +104,17 @@ public final class LocalMounts {
         }
     }
 
+    /**
+     * The node's half of an expansion on a published volume. Returns false when the filesystem could not grow
+     * online (ext4 on a kernel that refuses it): it then grows at the volume's next stage.
+     */
+    public boolean expand(VolumeRecord record, Path volumePath) {
+        VolumeFiles files = volumes.files(record.id());
+        LayoutStore store = volumes.store(record);
+        requireBacking(store, files, record.id());
+        return store.growInPlace(files, record, volumePath, MountTable.read());
+    }
+
     public VolumeStats stats(VolumeRecord record, Path volumePath) {
         VolumeFiles files = volumes.files(record.id());
         LayoutStore store = volumes.store(record);

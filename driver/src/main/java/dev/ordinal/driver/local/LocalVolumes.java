@@ -4,6 +4,8 @@ import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.model.SnapshotId;
+import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
 import java.io.IOException;
@@ -27,7 +29,7 @@ public final class LocalVolumes {
 
     private static final Logger LOG = Logger.getLogger(LocalVolumes.class);
     /** Prefix of a volume directory whose deletion has begun; the rename makes the deletion's start atomic. */
-    private static final String DELETING = ".deleting-";
+    static final String DELETING = ".deleting-";
 
     private final NodeName node;
     private final Map<DiskName, LocalDisk> disks;
@@ -58,39 +60,48 @@ public final class LocalVolumes {
     public List<VolumeRecord> recover() {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
-            Path dir = disk.volumesDir();
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-                for (Path entry : entries) {
-                    String name = entry.getFileName().toString();
-                    if (Files.isSymbolicLink(entry)) {
-                        // The driver never makes links. Following one would delete (as an "unfinished creation"
-                        // or "interrupted deletion") whatever it points at, outside the disk: leave it alone.
-                        LOG.warnf("recovery disk=%s leaving symbolic link %s alone: not made by the driver",
-                                disk.name(), name);
-                        continue;
-                    }
-                    if (name.startsWith(DELETING)) {
-                        LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), name);
-                        destroy(new VolumeFiles(entry));
-                        continue;
-                    }
-                    if (!VolumeId.NAME.matcher(name).matches() || !Files.isDirectory(entry)) {
-                        continue;
-                    }
-                    Optional<VolumeRecord> record = MetadataFile.read(new VolumeFiles(entry).metadata());
-                    if (record.isPresent()) {
-                        found.add(record.get());
-                    } else {
-                        LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), name);
-                        destroy(new VolumeFiles(entry));
-                    }
+            found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata())));
+        }
+        return found;
+    }
+
+    /**
+     * Walks one directory of entries (volumes or snapshots): entries whose metadata exists are returned, the rest
+     * (unfinished creations, interrupted deletions) are removed. Symbolic links are never followed.
+     */
+    static <T> List<T> sweep(LocalDisk disk, Path dir, java.util.function.Function<VolumeFiles, Optional<T>> reader) {
+        List<T> found = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return found;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (Files.isSymbolicLink(entry)) {
+                    // The driver never makes links. Following one would delete (as an "unfinished creation" or
+                    // "interrupted deletion") whatever it points at, outside the disk: leave it alone.
+                    LOG.warnf("recovery disk=%s leaving symbolic link %s alone: not made by the driver", disk.name(),
+                            entry);
+                    continue;
                 }
-            } catch (IOException e) {
-                throw new DriverError.Internal("cannot scan " + dir + ": " + e.getMessage(), e);
+                if (name.startsWith(DELETING)) {
+                    LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), entry);
+                    destroy(new VolumeFiles(entry));
+                    continue;
+                }
+                if (!VolumeId.NAME.matcher(name).matches() || !Files.isDirectory(entry)) {
+                    continue;
+                }
+                Optional<T> record = reader.apply(new VolumeFiles(entry));
+                if (record.isPresent()) {
+                    found.add(record.get());
+                } else {
+                    LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), entry);
+                    destroy(new VolumeFiles(entry));
+                }
             }
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot scan " + dir + ": " + e.getMessage(), e);
         }
         return found;
     }
@@ -108,9 +119,35 @@ public final class LocalVolumes {
         return record;
     }
 
-    /** Records a new capacity after the data has grown (used by expansion). */
-    public void rewrite(VolumeRecord record) {
-        MetadataFile.write(files(record.id()).metadata(), record);
+    /** Makes the volume as a writable copy of a snapshot on the same disk (a restore), or finishes making it. */
+    public VolumeRecord createFrom(VolumeRecord record, SnapshotRecord snapshot) {
+        return createFrom(record, snapshotFiles(snapshot.id()));
+    }
+
+    /** Makes the volume as a copy of another volume on the same disk (a clone), or finishes making it. */
+    public VolumeRecord createFrom(VolumeRecord record, VolumeRecord source) {
+        return createFrom(record, files(source.id()));
+    }
+
+    /** The record is durable when this returns. */
+    private VolumeRecord createFrom(VolumeRecord record, VolumeFiles source) {
+        VolumeFiles files = files(record.id());
+        try {
+            Files.createDirectories(files.dir());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
+        }
+        LayoutStore.of(record.layout()).copy(source, files, record.capacity().bytes(), MountTable.read());
+        MetadataFile.write(files.metadata(), record);
+        return record;
+    }
+
+    /** The controller's half of an expansion: the data may hold the new size, then the metadata says so. */
+    public VolumeRecord grow(VolumeRecord grown) {
+        VolumeFiles files = files(grown.id());
+        LayoutStore.of(grown.layout()).grow(files, grown.capacity().bytes());
+        MetadataFile.write(files.metadata(), grown);
+        return grown;
     }
 
     /** The volume as stored, or empty when it does not exist on this node. */
@@ -124,42 +161,56 @@ public final class LocalVolumes {
     /** Removes the volume; a volume that does not exist is already deleted. */
     public void delete(VolumeRecord record) {
         VolumeFiles files = files(record.id());
+        if (Files.exists(files.dir()) && LayoutStore.of(record.layout()).inUse(files, MountTable.read())) {
+            throw new DriverError.FailedPrecondition("volume " + record.id() + " is still staged or published on "
+                    + node + "; unpublish and unstage it first");
+        }
+        remove(files);
+    }
+
+    /**
+     * Removes a volume's or snapshot's directory. The rename to {@code .deleting-*} makes the start of the deletion
+     * atomic: after a crash the entry is either whole or visibly being deleted, which recovery finishes.
+     */
+    static void remove(VolumeFiles files) {
+        Path doomed = files.dir().resolveSibling(DELETING + files.dir().getFileName());
         if (Files.exists(files.dir())) {
-            if (LayoutStore.of(record.layout()).inUse(files, MountTable.read())) {
-                throw new DriverError.FailedPrecondition("volume " + record.id() + " is still staged or published on "
-                        + node + "; unpublish and unstage it first");
-            }
-            Path doomed = files.dir().resolveSibling(DELETING + files.dir().getFileName());
             try {
                 Files.move(files.dir(), doomed, StandardCopyOption.ATOMIC_MOVE);
                 MetadataFile.syncDirectory(doomed.getParent());
             } catch (IOException e) {
                 throw new DriverError.Internal("cannot begin deletion of " + files.dir() + ": " + e.getMessage(), e);
             }
-            files = new VolumeFiles(doomed);
-        } else {
-            files = new VolumeFiles(files.dir().resolveSibling(DELETING + files.dir().getFileName()));
         }
-        destroy(files);
+        destroy(new VolumeFiles(doomed));
     }
 
     VolumeFiles files(VolumeId id) {
-        LocalDisk disk = disks.get(new DiskName(id.disk()));
+        return entry(id.disk(), LocalDisk::volumesDir, id.name(), "volume " + id);
+    }
+
+    /** The directory of one entry (volume or snapshot) inside a disk, refusing anything that would leave it. */
+    VolumeFiles entry(String diskName, java.util.function.Function<LocalDisk, Path> area, String name, String what) {
+        LocalDisk disk = disks.get(new DiskName(diskName));
         if (disk == null) {
-            throw new DriverError.NotFound("volume " + id + " is on disk " + id.disk() + ", which node " + node
+            throw new DriverError.NotFound(what + " is on disk " + diskName + ", which node " + node
                     + " does not have (disks: " + disks.keySet() + ")");
         }
-        Path dir = disk.volumesDir().resolve(id.name()).normalize();
+        Path parent = area.apply(disk).normalize();
+        Path dir = parent.resolve(name).normalize();
         // The name pattern already excludes separators; this keeps the promise even if that pattern changes.
-        if (!dir.getParent().equals(disk.volumesDir().normalize())) {
-            throw new DriverError.InvalidArgument("volume id " + id + " does not name a volume inside disk "
-                    + disk.name());
+        if (!dir.getParent().equals(parent)) {
+            throw new DriverError.InvalidArgument(what + " does not name an entry inside disk " + disk.name());
         }
         return new VolumeFiles(dir);
     }
 
-    /** Removes a volume directory whatever layout it had: its own contents tell which. */
-    private static void destroy(VolumeFiles files) {
+    VolumeFiles snapshotFiles(SnapshotId id) {
+        return entry(id.disk(), LocalDisk::snapshotsDir, id.name(), "snapshot " + id);
+    }
+
+    /** Removes a volume or snapshot directory whatever layout it had: its own contents tell which. */
+    static void destroy(VolumeFiles files) {
         if (!Files.exists(files.dir())) {
             return;
         }

@@ -4,6 +4,9 @@ import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
+import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.SnapshotId;
+import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
 import java.io.ByteArrayOutputStream;
@@ -47,18 +50,55 @@ final class MetadataFile {
         p.setProperty("claim.namespace", record.claim().namespace());
         p.setProperty("claim.name", record.claim().name());
         p.setProperty("claim.persistentVolume", record.claim().persistentVolume());
+        p.setProperty("contentSource", record.source().describe());
         p.setProperty("createdAt", record.createdAt().toString());
         record.parameters().forEach((k, v) -> p.setProperty(PARAM + k, v));
+        store(file, p, "Ordinal volume metadata; written by the driver, do not edit");
+    }
+
+    static void write(Path file, SnapshotRecord record) {
+        Properties p = new Properties();
+        p.setProperty("snapshotId", record.id().toString());
+        p.setProperty("csiName", record.csiName());
+        p.setProperty("sourceVolumeId", record.source().toString());
+        p.setProperty("layout", record.layout().wireName());
+        p.setProperty("sizeBytes", Long.toString(record.size().bytes()));
+        p.setProperty("block", Boolean.toString(record.block()));
+        p.setProperty("fsType", record.fsType());
+        p.setProperty("createdAt", record.createdAt().toString());
+        store(file, p, "Ordinal snapshot metadata; written by the driver, do not edit");
+    }
+
+    static Optional<SnapshotRecord> readSnapshot(Path file) {
+        return load(file).map(p -> {
+            try {
+                return new SnapshotRecord(
+                        SnapshotId.parse(p.getProperty("snapshotId"))
+                                .orElseThrow(() -> new IllegalArgumentException("bad snapshotId")),
+                        p.getProperty("csiName"),
+                        VolumeId.parse(p.getProperty("sourceVolumeId"))
+                                .orElseThrow(() -> new IllegalArgumentException("bad sourceVolumeId")),
+                        Layout.parse(p.getProperty("layout")),
+                        Capacity.ofBytes(Long.parseLong(p.getProperty("sizeBytes"))),
+                        Boolean.parseBoolean(p.getProperty("block")), p.getProperty("fsType", ""),
+                        Instant.parse(p.getProperty("createdAt")));
+            } catch (RuntimeException e) {
+                throw new DriverError.Internal("metadata " + file + " is damaged: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static void store(Path file, Properties p, String comment) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            p.store(bytes, "Ordinal volume metadata; written by the driver, do not edit");
+            p.store(bytes, comment);
             writeAtomically(file, bytes.toByteArray());
         } catch (IOException e) {
             throw new DriverError.Internal("cannot write metadata " + file + ": " + e.getMessage(), e);
         }
     }
 
-    static Optional<VolumeRecord> read(Path file) {
+    private static Optional<Properties> load(Path file) {
         byte[] content;
         try {
             content = Files.readAllBytes(file);
@@ -73,6 +113,15 @@ final class MetadataFile {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return Optional.of(p);
+    }
+
+    static Optional<VolumeRecord> read(Path file) {
+        Optional<Properties> loaded = load(file);
+        if (loaded.isEmpty()) {
+            return Optional.empty();
+        }
+        Properties p = loaded.get();
         try {
             Map<String, String> parameters = new HashMap<>();
             for (String key : p.stringPropertyNames()) {
@@ -87,6 +136,7 @@ final class MetadataFile {
                     Boolean.parseBoolean(p.getProperty("block")), p.getProperty("fsType", ""), parameters,
                     new ClaimRef(p.getProperty("claim.namespace"), p.getProperty("claim.name"),
                             p.getProperty("claim.persistentVolume")),
+                    ContentSource.parse(p.getProperty("contentSource", "")),
                     Instant.parse(p.getProperty("createdAt"))));
         } catch (RuntimeException e) {
             throw new DriverError.Internal("metadata " + file + " is damaged: " + e.getMessage(), e);

@@ -84,4 +84,36 @@ final class SubvolumeStore implements LayoutStore {
         return new VolumeStats(limit, available, usage.referencedBytes(), fs.totalInodes(), fs.usedInodes(),
                 fs.freeInodes(), false, false, "");
     }
+
+    @Override
+    public void snapshot(VolumeFiles volume, VolumeFiles snapshot, MountTable mounts) {
+        // A btrfs snapshot is atomic and instant: consistent without freezing anything.
+        replaceWithSnapshot(volume.data(), snapshot.data(), true);
+    }
+
+    @Override
+    public void copy(VolumeFiles source, VolumeFiles target, long bytes, MountTable mounts) {
+        replaceWithSnapshot(source.data(), target.data(), false);
+        Btrfs.limit(target.data(), bytes);
+    }
+
+    @Override
+    public void grow(VolumeFiles files, long bytes) {
+        Btrfs.limit(files.data(), bytes);
+    }
+
+    @Override
+    public boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts) {
+        // The limit was raised by the controller; raising it again is harmless and covers a retried expansion.
+        Btrfs.limit(files.data(), record.capacity().bytes());
+        return true;
+    }
+
+    /** A retry after a crash may find a snapshot from the first attempt: it is replaced, never trusted. */
+    private static void replaceWithSnapshot(Path source, Path target, boolean readOnly) {
+        if (Btrfs.isSubvolume(target)) {
+            Btrfs.deleteSubvolume(target);
+        }
+        Btrfs.snapshot(source, target, readOnly);
+    }
 }

@@ -9,9 +9,14 @@ import java.nio.file.Path;
 record VolumeFiles(Path dir) {
 
     static final String METADATA = "volume.properties";
+    static final String SNAPSHOT_METADATA = "snapshot.properties";
 
     Path metadata() {
         return dir.resolve(METADATA);
+    }
+
+    Path snapshotMetadata() {
+        return dir.resolve(SNAPSHOT_METADATA);
     }
 
     Path image() {

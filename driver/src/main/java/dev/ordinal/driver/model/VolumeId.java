@@ -26,15 +26,20 @@ public record VolumeId(String node, String disk, String name) implements Compara
 
     /** Parses an id made by this driver; anything else (another driver's, or crafted) is empty. */
     public static Optional<VolumeId> parse(String raw) {
+        return parts(BACKEND, raw).map(p -> new VolumeId(p[1], p[2], p[3]));
+    }
+
+    /** Splits {@code <prefix>:<node>:<disk>:<name>} when every part matches its pattern (snapshot ids too). */
+    static Optional<String[]> parts(String prefix, String raw) {
         if (raw == null || raw.length() > 512) {
             return Optional.empty();
         }
         String[] parts = raw.split(":", -1);
-        if (parts.length != 4 || !parts[0].equals(BACKEND) || !NODE.matcher(parts[1]).matches()
+        if (parts.length != 4 || !parts[0].equals(prefix) || !NODE.matcher(parts[1]).matches()
                 || !DISK.matcher(parts[2]).matches() || !NAME.matcher(parts[3]).matches()) {
             return Optional.empty();
         }
-        return Optional.of(new VolumeId(parts[1], parts[2], parts[3]));
+        return Optional.of(parts);
     }
 
     @Override
@@ -47,7 +52,7 @@ public record VolumeId(String node, String disk, String name) implements Compara
         return toString().compareTo(other.toString());
     }
 
-    private static void require(Pattern pattern, String value, String what) {
+    static void require(Pattern pattern, String value, String what) {
         if (value == null || !pattern.matcher(value).matches()) {
             throw new IllegalArgumentException("invalid volume id " + what + ": " + value);
         }

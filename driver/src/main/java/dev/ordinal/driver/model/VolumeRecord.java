@@ -12,14 +12,16 @@ import java.util.TreeMap;
  * external-provisioner adds is kept apart, in {@code claim}).
  */
 public record VolumeRecord(VolumeId id, String csiName, Layout layout, Capacity capacity, boolean block,
-        String fsType, Map<String, String> parameters, ClaimRef claim, Instant createdAt) {
+        String fsType, Map<String, String> parameters, ClaimRef claim, ContentSource source, Instant createdAt) {
 
     public VolumeRecord {
         parameters = java.util.Collections.unmodifiableMap(new TreeMap<>(parameters));
         fsType = fsType == null ? "" : fsType;
+        source = source == null ? ContentSource.NONE : source;
     }
 
     public VolumeRecord withCapacity(Capacity newCapacity) {
-        return new VolumeRecord(id, csiName, layout, newCapacity, block, fsType, parameters, claim, createdAt);
+        return new VolumeRecord(id, csiName, layout, newCapacity, block, fsType, parameters, claim, source,
+                createdAt);
     }
 }

@@ -17,6 +17,8 @@ import java.util.Optional;
  */
 public final class NodeVolumeService {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(NodeVolumeService.class);
+
     private final LocalVolumes volumes;
     private final LocalMounts mounts;
     private final VolumeLocks locks;
@@ -62,6 +64,25 @@ public final class NodeVolumeService {
         VolumeRecord record = find(volumeId);
         try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodeUnpublishVolume")) {
             mounts.unpublish(target);
+        }
+    }
+
+    /**
+     * Grows a published volume's device and filesystem to the size the controller recorded. Returns that size;
+     * an ext4 filesystem the kernel will not grow online is logged and grows at the next stage.
+     */
+    public dev.ordinal.allocator.model.Capacity expand(String volumeId, String volumePath) {
+        Path path = paths.check("volume_path", volumePath);
+        VolumeRecord record = find(volumeId);
+        if (!Files.exists(path)) {
+            throw new DriverError.NotFound("volume_path " + path + " does not exist");
+        }
+        try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodeExpandVolume")) {
+            if (!mounts.expand(record, path)) {
+                LOG.warnf("volume=%s the kernel refused to grow its ext4 filesystem online; it grows to %s at the "
+                        + "next stage", record.id(), record.capacity());
+            }
+            return record.capacity();
         }
     }
 

@@ -1,89 +1,84 @@
 package dev.ordinal.driver.volume;
 
-import dev.ordinal.allocator.Allocator;
 import dev.ordinal.allocator.Decision;
 import dev.ordinal.allocator.Reservation;
-import dev.ordinal.allocator.model.Allocation;
+import dev.ordinal.allocator.ResizeResult;
 import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.Layout;
-import dev.ordinal.allocator.model.OwnerGroup;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.allocator.model.PlacementRequest;
-import dev.ordinal.allocator.model.VolumeKey;
 import dev.ordinal.driver.error.DriverError;
-import dev.ordinal.driver.local.LocalDisk;
-import dev.ordinal.driver.local.LocalVolumes;
-import dev.ordinal.driver.model.ClaimRef;
+import dev.ordinal.driver.model.CapacityRange;
+import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The controller side of volumes: CreateVolume asks the allocator where the volume goes and the local backend
- * to make it there; DeleteVolume, ListVolumes and GetCapacity read the same two. It speaks records only; the gRPC
- * edge translates.
+ * The controller side of volumes: CreateVolume asks the allocator where the volume goes and the local backend to
+ * make it there (empty, or from a snapshot or another volume); DeleteVolume, ControllerExpandVolume, ListVolumes
+ * and GetCapacity read and change the same two. It speaks records only; the gRPC edge translates.
  */
 public final class VolumeService {
 
     private static final Set<String> FILESYSTEMS = Set.of("ext4", "xfs");
     static final String DEFAULT_FS = "ext4";
 
-    private final LocalVolumes volumes;
-    private final Allocator allocator;
+    private final Inventory inventory;
     private final VolumeLocks locks;
     private final Capacity defaultSize;
     private final Clock clock;
-    private final VolumeCatalog catalog = new VolumeCatalog();
 
-    public VolumeService(LocalVolumes volumes, Allocator allocator, VolumeLocks locks, Capacity defaultSize,
-            Clock clock) {
-        this.volumes = volumes;
-        this.allocator = allocator;
+    public VolumeService(Inventory inventory, VolumeLocks locks, Capacity defaultSize, Clock clock) {
+        this.inventory = inventory;
         this.locks = locks;
         this.defaultSize = defaultSize;
         this.clock = clock;
     }
 
-    /** Loads what exists on the disks into the catalog and the allocator; called once before serving. */
-    public void recover() {
-        for (VolumeRecord record : volumes.recover()) {
-            catalog.put(record);
-            allocator.addAllocation(allocationOf(record));
-        }
-    }
-
     public VolumeRecord create(CreateVolumeSpec spec) {
         VolumeParameters parameters = VolumeParameters.parse(spec.parameters());
-        VolumeShape shape = shapeOf(spec.capabilities(), parameters.layout());
-        Capacity size = VolumeSizing.size(spec.capacity(), parameters.layout(), shape.block(), shape.fsType(),
-                defaultSize);
+        Origin origin = originOf(spec.source());
+        VolumeShape shape = shapeOf(spec.capabilities(), parameters.layout(), origin);
+        Capacity size = sizeOf(spec.capacity(), parameters.layout(), shape, origin);
         try (VolumeLocks.Held lock = locks.acquire(spec.name(), "CreateVolume")) {
-            Optional<VolumeRecord> existing = catalog.byName(spec.name());
+            Optional<VolumeRecord> existing = inventory.volumeCatalog.byName(spec.name());
             if (existing.isPresent()) {
                 return sameVolumeOrConflict(existing.get(), spec, parameters, shape);
             }
             requireSomeDiskLargeEnough(parameters.layout(), size);
-            Reservation reservation = reserve(spec, parameters, size);
-            Placement placement = reservation.placement();
-            try {
-                VolumeId id = new VolumeId(placement.node().value(), placement.disk().value(),
-                        DirectoryName.of(spec.name(), parameters.claim(), placement.node().value(),
-                                placement.disk().value()));
-                VolumeRecord record = volumes.create(new VolumeRecord(id, spec.name(), parameters.layout(), size,
-                        shape.block(), shape.fsType(), parameters.defining(), parameters.claim(), clock.instant()));
-                reservation.commit();
-                catalog.put(record);
-                return record;
-            } catch (RuntimeException e) {
-                reservation.release();
-                throw e;
+            // The source must not be deleted (or grown) while it is copied.
+            try (VolumeLocks.Held sourceLock = origin.lockKey().isEmpty() ? () -> { }
+                    : locks.acquire(origin.lockKey(), "CreateVolume " + spec.name() + " from it")) {
+                Reservation reservation = reserve(spec, parameters, size, origin);
+                Placement placement = reservation.placement();
+                try {
+                    VolumeId id = new VolumeId(placement.node().value(), placement.disk().value(),
+                            DirectoryName.of(spec.name(), parameters.claim(), placement.node().value(),
+                                    placement.disk().value()));
+                    VolumeRecord wanted = new VolumeRecord(id, spec.name(), parameters.layout(), size, shape.block(),
+                            shape.fsType(), parameters.defining(), parameters.claim(), spec.source(),
+                            clock.instant());
+                    VolumeRecord record = switch (origin) {
+                        case Origin.Nothing nothing -> inventory.volumes.create(wanted);
+                        case Origin.Snapshot snapshot -> inventory.volumes.createFrom(wanted, snapshot.record());
+                        case Origin.Volume volume -> inventory.volumes.createFrom(wanted, volume.record());
+                    };
+                    reservation.commit();
+                    inventory.volumeCatalog.put(record);
+                    return record;
+                } catch (RuntimeException e) {
+                    reservation.release();
+                    throw e;
+                }
             }
         }
     }
@@ -98,31 +93,63 @@ public final class VolumeService {
             return;
         }
         VolumeId id = parsed.get();
-        if (!id.node().equals(volumes.node().value())) {
+        if (!id.node().equals(inventory.volumes.node().value())) {
             throw new DriverError.FailedPrecondition("volume " + id + " lives on node " + id.node()
-                    + "; this driver serves node " + volumes.node());
+                    + "; this driver serves node " + inventory.volumes.node());
         }
-        if (volumes.disk(new dev.ordinal.allocator.model.DiskName(id.disk())).isEmpty()) {
+        if (inventory.volumes.disk(new DiskName(id.disk())).isEmpty()) {
             throw new DriverError.FailedPrecondition("volume " + id + " lives on disk " + id.disk()
-                    + ", which is not configured on node " + volumes.node());
+                    + ", which is not configured on node " + inventory.volumes.node());
         }
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "DeleteVolume")) {
-            Optional<VolumeRecord> record = catalog.byId(id).or(() -> volumes.read(id));
+            Optional<VolumeRecord> record = inventory.volumeCatalog.byId(id.toString())
+                    .or(() -> inventory.volumes.read(id));
             if (record.isEmpty()) {
                 return;
             }
-            volumes.delete(record.get());
-            allocator.removeAllocation(VolumeKey.of(record.get().csiName()));
-            catalog.remove(record.get());
+            inventory.volumes.delete(record.get());
+            inventory.allocator.removeAllocation(AllocationKeys.volume(record.get().csiName()));
+            inventory.volumeCatalog.remove(record.get());
+        }
+    }
+
+    /**
+     * Grows a volume: the allocator must find the difference free on its disk, then the backend raises the limit.
+     * Image volumes also need the node to grow the loop device and filesystem.
+     */
+    public ExpansionResult expand(String rawId, CapacityRange range) {
+        VolumeRecord current = inventory.volume(rawId);
+        try (VolumeLocks.Held lock = locks.acquire(current.id().toString(), "ControllerExpandVolume")) {
+            current = inventory.volume(rawId);
+            boolean nodeGrows = current.layout() == Layout.IMAGE;
+            Capacity wanted = VolumeSizing.size(range, current.layout(), current.block(), current.fsType(),
+                    current.capacity());
+            if (wanted.bytes() < current.capacity().bytes()) {
+                throw new DriverError.OutOfRange("volume " + current.id() + " has " + current.capacity()
+                        + "; volumes cannot shrink (asked " + range + ")");
+            }
+            if (wanted.equals(current.capacity())) {
+                return new ExpansionResult(current.capacity(), nodeGrows);
+            }
+            if (inventory.allocator.resizeAllocation(AllocationKeys.volume(current.csiName()), wanted)
+                    instanceof ResizeResult.NotResized refused) {
+                throw new DriverError.ResourceExhausted("cannot grow volume " + current.id() + " from "
+                        + current.capacity() + " to " + wanted + ": " + refused.reason());
+            }
+            try {
+                VolumeRecord grown = inventory.volumes.grow(current.withCapacity(wanted));
+                inventory.volumeCatalog.put(grown);
+                return new ExpansionResult(grown.capacity(), nodeGrows);
+            } catch (RuntimeException e) {
+                inventory.allocator.resizeAllocation(AllocationKeys.volume(current.csiName()), current.capacity());
+                throw e;
+            }
         }
     }
 
     /** The volume behind an id, or NOT_FOUND naming it. */
     public VolumeRecord get(String rawId) {
-        VolumeId id = VolumeId.parse(rawId).orElseThrow(() -> new DriverError.NotFound("volume " + rawId
-                + " does not exist: it is not an id this driver made (local:<node>:<disk>:<name>)"));
-        return catalog.byId(id).or(() -> volumes.read(id))
-                .orElseThrow(() -> new DriverError.NotFound("volume " + id + " does not exist"));
+        return inventory.volume(rawId);
     }
 
     /** Which of the given capabilities the volume cannot serve, as a sentence; empty when it serves them all. */
@@ -146,48 +173,90 @@ public final class VolumeService {
     }
 
     public VolumePage list(int maxEntries, String startingToken) {
-        if (maxEntries < 0) {
-            throw new DriverError.InvalidArgument("max_entries must not be negative: " + maxEntries);
-        }
-        String after = null;
-        if (!startingToken.isEmpty()) {
-            try {
-                after = new String(Base64.getUrlDecoder().decode(startingToken), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new DriverError.Aborted("starting_token '" + startingToken + "' is not a token ListVolumes gave");
-            }
-        }
-        int limit = maxEntries == 0 ? Integer.MAX_VALUE : maxEntries;
-        List<VolumeRecord> page = catalog.after(after, limit);
-        String next = "";
-        if (!page.isEmpty() && page.size() == limit) {
-            String last = page.get(page.size() - 1).id().toString();
-            if (catalog.hasAfter(last)) {
-                next = Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return new VolumePage(page, next);
+        int limit = PageToken.limit(maxEntries);
+        List<VolumeRecord> page = inventory.volumeCatalog.after(PageToken.decode(startingToken), limit);
+        return new VolumePage(page, PageToken.next(page, limit, r -> r.id().toString(),
+                inventory.volumeCatalog::hasAfter));
     }
 
     public CapacityOffer capacity(Map<String, String> parameters, Map<String, String> segment) {
         VolumeParameters parsed = VolumeParameters.parse(parameters);
-        var report = allocator.capacity(parsed.layout(), segment);
+        var report = inventory.allocator.capacity(parsed.layout(), segment);
         return new CapacityOffer(report.available(), report.maximumVolumeSize(),
                 Capacity.ofBytes(VolumeSizing.minimum(parsed.layout(), false, DEFAULT_FS)));
     }
 
     public int volumeCount() {
-        return catalog.size();
+        return inventory.volumeCount();
     }
 
-    private Reservation reserve(CreateVolumeSpec spec, VolumeParameters parameters, Capacity size) {
-        PlacementRequest.Builder request = PlacementRequest.builder(VolumeKey.of(spec.name()), size,
+    /** What a new volume is made from, found and checked before anything is reserved. */
+    private sealed interface Origin {
+        /** The id to lock while copying, so the source is not deleted under the copy; empty for nothing. */
+        String lockKey();
+
+        record Nothing() implements Origin {
+            @Override
+            public String lockKey() {
+                return "";
+            }
+        }
+
+        record Snapshot(SnapshotRecord record) implements Origin {
+            @Override
+            public String lockKey() {
+                return record.id().toString();
+            }
+        }
+
+        record Volume(VolumeRecord record) implements Origin {
+            @Override
+            public String lockKey() {
+                return record.id().toString();
+            }
+        }
+    }
+
+    private Origin originOf(ContentSource source) {
+        return switch (source) {
+            case ContentSource.Empty empty -> new Origin.Nothing();
+            case ContentSource.FromSnapshot snapshot -> new Origin.Snapshot(inventory.snapshot(snapshot.snapshotId()));
+            case ContentSource.FromVolume volume -> new Origin.Volume(inventory.volume(volume.volumeId()));
+        };
+    }
+
+    /** The size a new volume gets: at least what its source held, since a restore can grow but never shrink. */
+    private Capacity sizeOf(CapacityRange range, Layout layout, VolumeShape shape, Origin origin) {
+        Capacity sourceSize = switch (origin) {
+            case Origin.Nothing nothing -> Capacity.ZERO;
+            case Origin.Snapshot snapshot -> snapshot.record().size();
+            case Origin.Volume volume -> volume.record().capacity();
+        };
+        Capacity fallback = sourceSize.bytes() > defaultSize.bytes() ? sourceSize : defaultSize;
+        Capacity size = VolumeSizing.size(range, layout, shape.block(), shape.fsType(), fallback);
+        if (size.bytes() < sourceSize.bytes()) {
+            throw new DriverError.OutOfRange("the source holds " + sourceSize + "; a volume made from it cannot be "
+                    + "smaller (asked " + range + ")");
+        }
+        return size;
+    }
+
+    private Reservation reserve(CreateVolumeSpec spec, VolumeParameters parameters, Capacity size, Origin origin) {
+        PlacementRequest.Builder request = PlacementRequest.builder(AllocationKeys.volume(spec.name()), size,
                         parameters.layout())
                 .topology(spec.topology())
                 .spread(parameters.spread())
                 .fit(parameters.fit());
-        ownerOf(parameters.claim()).ifPresent(owner -> request.owner(owner, parameters.claim().ordinal().orElse(0)));
-        Decision decision = allocator.place(request.build());
+        Inventory.ownerOf(parameters.claim())
+                .ifPresent(owner -> request.owner(owner, parameters.claim().ordinal().orElse(0)));
+        // A copy is made on its source's disk (a snapshot lives there too): that placement is binding.
+        switch (origin) {
+            case Origin.Snapshot snapshot -> request.sticky(Placement.of(snapshot.record().id().node(),
+                    snapshot.record().id().disk()));
+            case Origin.Volume volume -> request.sticky(Inventory.placementOf(volume.record().id()));
+            case Origin.Nothing nothing -> { }
+        }
+        Decision decision = inventory.allocator.place(request.build());
         return switch (decision) {
             case Decision.Placed placed -> placed.reservation();
             case Decision.Refused refused -> throw switch (refused.reason()) {
@@ -201,11 +270,11 @@ public final class VolumeService {
 
     /** A size no configured disk could ever hold is out of range, not a temporary shortage. */
     private void requireSomeDiskLargeEnough(Layout layout, Capacity size) {
-        long largest = volumes.disks().stream().filter(d -> d.offers(layout)).mapToLong(d -> d.capacity().bytes())
-                .max().orElse(Long.MAX_VALUE);
+        long largest = inventory.volumes.disks().stream().filter(d -> d.offers(layout))
+                .mapToLong(d -> d.capacity().bytes()).max().orElse(Long.MAX_VALUE);
         if (size.bytes() > largest) {
             throw new DriverError.OutOfRange("capacity " + size + " is larger than any disk offering layout " + layout
-                    + " on node " + volumes.node() + " (largest: " + Capacity.format(largest) + ")");
+                    + " on node " + inventory.volumes.node() + " (largest: " + Capacity.format(largest) + ")");
         }
     }
 
@@ -224,6 +293,11 @@ public final class VolumeService {
                     + (existing.block() ? "block" : existing.fsType() + " mount") + " access, not "
                     + (shape.block() ? "block" : shape.fsType() + " mount"));
         }
+        if (!existing.source().equals(spec.source())) {
+            throw new DriverError.AlreadyExists("volume " + spec.name() + " exists "
+                    + (existing.source().describe().isEmpty() ? "empty" : "from " + existing.source().describe())
+                    + ", not " + (spec.source().describe().isEmpty() ? "empty" : "from " + spec.source().describe()));
+        }
         return existing;
     }
 
@@ -231,7 +305,7 @@ public final class VolumeService {
     private record VolumeShape(boolean block, String fsType) {
     }
 
-    private static VolumeShape shapeOf(List<VolumeCapability> capabilities, Layout layout) {
+    private static VolumeShape shapeOf(List<VolumeCapability> capabilities, Layout layout, Origin origin) {
         boolean block = capabilities.get(0).block();
         String fsType = "";
         for (VolumeCapability capability : capabilities) {
@@ -254,40 +328,55 @@ public final class VolumeService {
             throw new DriverError.InvalidArgument("block access needs layout image; layout " + layout
                     + " is a directory");
         }
+        VolumeShape shape;
         if (layout != Layout.IMAGE) {
             // A directory volume has the filesystem of its disk; the requested type cannot change it.
-            return new VolumeShape(false, "");
+            shape = new VolumeShape(false, "");
+        } else if (block) {
+            shape = new VolumeShape(true, "");
+        } else {
+            String sourceFs = sourceShape(origin).map(VolumeShape::fsType).orElse("");
+            String chosen = !fsType.isEmpty() ? fsType : !sourceFs.isEmpty() ? sourceFs : DEFAULT_FS;
+            if (!FILESYSTEMS.contains(chosen)) {
+                throw new DriverError.InvalidArgument("fsType " + chosen + " is not supported; use one of "
+                        + FILESYSTEMS);
+            }
+            shape = new VolumeShape(false, chosen);
         }
-        if (block) {
-            return new VolumeShape(true, "");
-        }
-        if (fsType.isEmpty()) {
-            fsType = DEFAULT_FS;
-        }
-        if (!FILESYSTEMS.contains(fsType)) {
-            throw new DriverError.InvalidArgument("fsType " + fsType + " is not supported; use one of " + FILESYSTEMS);
-        }
-        return new VolumeShape(false, fsType);
+        requireSameShape(origin, layout, shape);
+        return shape;
     }
 
-    private static Optional<OwnerGroup> ownerOf(ClaimRef claim) {
-        // A StatefulSet claim is <template>-<statefulset>-<ordinal>: the part before the ordinal names the group
-        // well enough to keep its ordinals apart, even without knowing where the template name ends.
-        if (!claim.known() || claim.ordinal().isEmpty()) {
-            return Optional.empty();
+    private static Optional<VolumeShape> sourceShape(Origin origin) {
+        return switch (origin) {
+            case Origin.Nothing nothing -> Optional.empty();
+            case Origin.Snapshot s -> Optional.of(new VolumeShape(s.record().block(), s.record().fsType()));
+            case Origin.Volume v -> Optional.of(new VolumeShape(v.record().block(), v.record().fsType()));
+        };
+    }
+
+    /** A copy keeps its source's layout, access type and filesystem: the bytes are the same bytes. */
+    private static void requireSameShape(Origin origin, Layout layout, VolumeShape shape) {
+        Layout sourceLayout = switch (origin) {
+            case Origin.Nothing nothing -> layout;
+            case Origin.Snapshot s -> s.record().layout();
+            case Origin.Volume v -> v.record().layout();
+        };
+        List<String> differences = new ArrayList<>();
+        if (sourceLayout != layout) {
+            differences.add("layout " + sourceLayout + ", not " + layout);
         }
-        return claim.groupName().map(group -> OwnerGroup.of(claim.namespace(), group, ""));
-    }
-
-    private static Allocation allocationOf(VolumeRecord record) {
-        Placement placement = Placement.of(record.id().node(), record.id().disk());
-        Optional<OwnerGroup> owner = ownerOf(record.claim());
-        return new Allocation(VolumeKey.of(record.csiName()), placement, record.layout(), record.capacity(),
-                owner.orElse(null), owner.isPresent() ? record.claim().ordinal().orElse(-1) : -1);
-    }
-
-    /** Disks of this node, for the node's own readiness and metrics. */
-    public List<LocalDisk> disks() {
-        return volumes.disks();
+        sourceShape(origin).ifPresent(source -> {
+            if (source.block() != shape.block()) {
+                differences.add((source.block() ? "block" : "mount") + " access, not "
+                        + (shape.block() ? "block" : "mount"));
+            }
+            if (!source.fsType().equals(shape.fsType())) {
+                differences.add("fsType " + source.fsType() + ", not " + shape.fsType());
+            }
+        });
+        if (!differences.isEmpty()) {
+            throw new DriverError.InvalidArgument("the content source has " + String.join(" and ", differences));
+        }
     }
 }

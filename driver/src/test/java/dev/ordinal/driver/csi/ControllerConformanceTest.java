@@ -274,10 +274,14 @@ class ControllerConformanceTest {
                 .getCapabilitiesList().forEach(c -> types.add(c.getRpc().getType()));
         assertEquals(Set.of(ControllerServiceCapability.RPC.Type.CREATE_DELETE_VOLUME,
                 ControllerServiceCapability.RPC.Type.LIST_VOLUMES, ControllerServiceCapability.RPC.Type.GET_CAPACITY,
-                ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER), types);
-        // What is not advertised answers UNIMPLEMENTED rather than pretending.
-        assertStatus(Status.Code.UNIMPLEMENTED, () -> driver.controller().createSnapshot(
-                dev.ordinal.csi.v1.CreateSnapshotRequest.newBuilder().setName("s").setSourceVolumeId("v").build()));
+                ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER,
+                ControllerServiceCapability.RPC.Type.CREATE_DELETE_SNAPSHOT,
+                ControllerServiceCapability.RPC.Type.LIST_SNAPSHOTS, ControllerServiceCapability.RPC.Type.CLONE_VOLUME,
+                ControllerServiceCapability.RPC.Type.EXPAND_VOLUME), types);
+        // What is not advertised answers UNIMPLEMENTED rather than pretending: local volumes need no attach.
+        assertStatus(Status.Code.UNIMPLEMENTED, () -> driver.controller().controllerPublishVolume(
+                dev.ordinal.csi.v1.ControllerPublishVolumeRequest.newBuilder().setVolumeId("v").setNodeId("n")
+                        .build()));
     }
 
     private Volume createDir(String name, long bytes) {

@@ -197,13 +197,14 @@ class NodeConformanceTest {
     }
 
     @Test
-    void nodeCapabilitiesAdvertiseStagingStatsAndCondition() {
+    void nodeCapabilitiesAdvertiseStagingStatsConditionAndExpansion() {
         Set<NodeServiceCapability.RPC.Type> types = new HashSet<>();
         driver.node().nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList()
                 .forEach(c -> types.add(c.getRpc().getType()));
         assertEquals(Set.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
                 NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
-                NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER), types);
+                NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER, NodeServiceCapability.RPC.Type.EXPAND_VOLUME),
+                types);
     }
 
     private NodeGetVolumeStatsResponse stats(Path path) {

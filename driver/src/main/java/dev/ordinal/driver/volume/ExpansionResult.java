@@ -1,0 +1,7 @@
+package dev.ordinal.driver.volume;
+
+import dev.ordinal.allocator.model.Capacity;
+
+/** ControllerExpandVolume's answer: the new size, and whether the node must grow the filesystem or device. */
+public record ExpansionResult(Capacity capacity, boolean nodeExpansionRequired) {
+}

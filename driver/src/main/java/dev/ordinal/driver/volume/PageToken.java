@@ -1,0 +1,46 @@
+package dev.ordinal.driver.volume;
+
+import dev.ordinal.driver.error.DriverError;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * ListVolumes and ListSnapshots paging. A token is the last id of the page before, so a page never repeats or
+ * skips an entry that existed throughout, even when others are created or deleted in between.
+ */
+final class PageToken {
+
+    private PageToken() {
+    }
+
+    /** The id to continue after, or null to start; a token this driver never gave is ABORTED, as the spec says. */
+    static String decode(String token) {
+        if (token.isEmpty()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new DriverError.Aborted("starting_token '" + token + "' is not a token this driver gave");
+        }
+    }
+
+    static int limit(int maxEntries) {
+        if (maxEntries < 0) {
+            throw new DriverError.InvalidArgument("max_entries must not be negative: " + maxEntries);
+        }
+        return maxEntries == 0 ? Integer.MAX_VALUE : maxEntries;
+    }
+
+    /** The token for the page after {@code page}, or empty when nothing follows. */
+    static <R> String next(List<R> page, int limit, Function<R, String> idOf, Function<String, Boolean> hasAfter) {
+        if (page.isEmpty() || page.size() < limit) {
+            return "";
+        }
+        String last = idOf.apply(page.get(page.size() - 1));
+        return hasAfter.apply(last)
+                ? Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)) : "";
+    }
+}

@@ -1,0 +1,116 @@
+package dev.ordinal.driver.volume;
+
+import dev.ordinal.allocator.Decision;
+import dev.ordinal.allocator.Reservation;
+import dev.ordinal.allocator.model.PlacementRequest;
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.model.SnapshotId;
+import dev.ordinal.driver.model.SnapshotRecord;
+import dev.ordinal.driver.model.VolumeRecord;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * CreateSnapshot, DeleteSnapshot and ListSnapshots. A snapshot is taken on its source's disk, where it can share
+ * blocks with it, and its full size is reserved there so that the disk is never promised twice.
+ */
+public final class SnapshotService {
+
+    private final Inventory inventory;
+    private final VolumeLocks locks;
+    private final Clock clock;
+
+    public SnapshotService(Inventory inventory, VolumeLocks locks, Clock clock) {
+        this.inventory = inventory;
+        this.locks = locks;
+        this.clock = clock;
+    }
+
+    public SnapshotRecord create(String name, String sourceVolumeId) {
+        try (VolumeLocks.Held lock = locks.acquire("snapshot/" + name, "CreateSnapshot")) {
+            Optional<SnapshotRecord> existing = inventory.snapshotCatalog.byName(name);
+            if (existing.isPresent()) {
+                if (existing.get().source().toString().equals(sourceVolumeId)) {
+                    return existing.get();
+                }
+                throw new DriverError.AlreadyExists("snapshot " + name + " exists of volume " + existing.get().source()
+                        + ", not of " + sourceVolumeId);
+            }
+            VolumeRecord source = inventory.volume(sourceVolumeId);
+            // The source must not be deleted or grown while it is copied.
+            try (VolumeLocks.Held sourceLock = locks.acquire(source.id().toString(), "CreateSnapshot " + name)) {
+                Reservation reservation = reserve(name, source);
+                try {
+                    SnapshotId id = new SnapshotId(source.id().node(), source.id().disk(),
+                            DirectoryName.of(name, source.claim(), source.id().node(), source.id().disk()));
+                    SnapshotRecord snapshot = inventory.snapshots.create(new SnapshotRecord(id, name, source.id(),
+                            source.layout(), source.capacity(), source.block(), source.fsType(), clock.instant()),
+                            source);
+                    reservation.commit();
+                    inventory.snapshotCatalog.put(snapshot);
+                    return snapshot;
+                } catch (RuntimeException e) {
+                    reservation.release();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Deletes a snapshot by id; one this driver never made, or already deleted, is OK. */
+    public void delete(String rawId) {
+        Optional<SnapshotId> id = SnapshotId.parse(rawId);
+        if (id.isEmpty()) {
+            return;
+        }
+        try (VolumeLocks.Held lock = locks.acquire(id.get().toString(), "DeleteSnapshot")) {
+            Optional<SnapshotRecord> record = inventory.snapshotCatalog.byId(id.get().toString())
+                    .or(() -> inventory.snapshots.read(id.get()));
+            if (record.isEmpty()) {
+                return;
+            }
+            inventory.snapshots.delete(record.get());
+            inventory.allocator.removeAllocation(AllocationKeys.snapshot(record.get().csiName()));
+            inventory.snapshotCatalog.remove(record.get());
+        }
+    }
+
+    /** One page of snapshots, all or only those of one id or of one source volume. */
+    public SnapshotPage list(int maxEntries, String startingToken, String snapshotId, String sourceVolumeId) {
+        int limit = PageToken.limit(maxEntries);
+        String after = PageToken.decode(startingToken);
+        if (!snapshotId.isEmpty()) {
+            // Asked by id: that snapshot, or an empty answer when it does not exist (not an error, per the spec).
+            List<SnapshotRecord> one = inventory.snapshotCatalog.byId(snapshotId)
+                    .filter(s -> sourceVolumeId.isEmpty() || s.source().toString().equals(sourceVolumeId))
+                    .map(List::of).orElse(List.of());
+            return new SnapshotPage(one, "");
+        }
+        if (!sourceVolumeId.isEmpty()) {
+            List<SnapshotRecord> ofSource = inventory.snapshotCatalog.all().stream()
+                    .filter(s -> s.source().toString().equals(sourceVolumeId))
+                    .filter(s -> after == null || s.id().toString().compareTo(after) > 0)
+                    .toList();
+            List<SnapshotRecord> page = ofSource.stream().limit(limit).toList();
+            String next = page.size() < ofSource.size()
+                    ? PageToken.next(page, page.size(), s -> s.id().toString(), last -> true) : "";
+            return new SnapshotPage(page, next);
+        }
+        List<SnapshotRecord> page = inventory.snapshotCatalog.after(after, limit);
+        return new SnapshotPage(page, PageToken.next(page, limit, s -> s.id().toString(),
+                inventory.snapshotCatalog::hasAfter));
+    }
+
+    private Reservation reserve(String name, VolumeRecord source) {
+        Decision decision = inventory.allocator.place(PlacementRequest.builder(AllocationKeys.snapshot(name),
+                source.capacity(), source.layout()).sticky(Inventory.placementOf(source.id())).build());
+        return switch (decision) {
+            case Decision.Placed placed -> placed.reservation();
+            case Decision.Refused refused -> throw refused.reason() == Decision.Reason.IN_FLIGHT
+                    ? new DriverError.Aborted("snapshot " + name + ": " + refused.message())
+                    : new DriverError.ResourceExhausted("no room for snapshot " + name + " of volume " + source.id()
+                            + " (" + source.capacity() + ") on its disk: " + refused.message());
+        };
+    }
+}
