@@ -263,7 +263,9 @@ public final class VolumeService {
                 case IN_FLIGHT -> new DriverError.Aborted("volume " + spec.name() + ": " + refused.message());
                 case CONFLICT -> new DriverError.AlreadyExists("volume " + spec.name() + ": " + refused.message());
                 default -> new DriverError.ResourceExhausted("no room for volume " + spec.name() + " ("
-                        + Capacity.format(size.bytes()) + " " + parameters.layout() + "): " + refused.message());
+                        + Capacity.format(size.bytes()) + " " + parameters.layout() + ")"
+                        + (origin instanceof Origin.Nothing ? "" : " on the disk of its source, where a copy is made")
+                        + ": " + refused.message());
             };
         };
     }
