@@ -4,19 +4,15 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Copies;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.FilesystemStats;
-import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
-import dev.ordinal.driver.host.Mounter;
-import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /** A plain directory: no size limit (the size is only accounted), for development and tests of higher layers. */
-final class DirStore implements LayoutStore {
+final class DirStore extends BoundTreeStore {
 
     static final DirStore INSTANCE = new DirStore();
 
@@ -41,25 +37,9 @@ final class DirStore implements LayoutStore {
         }
     }
 
-    @Override
-    public boolean inUse(VolumeFiles files, MountTable mounts) {
-        return !mounts.bindMountsOf(files.data()).isEmpty();
-    }
 
-    @Override
-    public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
-        Mounter.bind(files.data(), staging, capability.mode().readOnly(), capability.mountFlags());
-    }
 
-    @Override
-    public void release(VolumeFiles files, MountTable mounts) {
-        // A bind mount holds nothing else.
-    }
 
-    @Override
-    public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
-        return mounts.treeOf(files.data());
-    }
 
     @Override
     public boolean backingPresent(VolumeFiles files) {

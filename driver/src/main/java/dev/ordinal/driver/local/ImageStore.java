@@ -80,12 +80,29 @@ final class ImageStore implements LayoutStore {
             LOG.infof("volume=%s growing ext4 offline to %d bytes before mounting", record.id(), deviceBytes);
             Filesystems.growExt4Offline(device);
         }
-        Mounter.mount(device, staging, record.fsType(), capability.mode().readOnly(), capability.mountFlags());
+        Mounter.mount(device, staging, record.fsType(), capability.mode().readOnly(),
+                mountOptions(record, capability));
         if (record.fsType().equals("xfs") && !capability.mode().readOnly()
                 && Filesystems.xfsBytes(staging) < deviceBytes) {
             LOG.infof("volume=%s growing xfs to %d bytes after mounting", record.id(), deviceBytes);
             Filesystems.growXfs(staging);
         }
+    }
+
+    /**
+     * The capability's mount flags, plus {@code nouuid} for xfs. A restore or clone is a byte copy of its source and
+     * keeps its filesystem UUID, and xfs refuses to mount a filesystem whose UUID is already mounted ("Filesystem has
+     * duplicate UUID - can't mount"): without it a restore or clone could not be staged while its source (or another
+     * copy of the same snapshot) is in use. ext4 has no such check.
+     */
+    static List<String> mountOptions(VolumeRecord record, VolumeCapability capability) {
+        List<String> flags = capability.mountFlags();
+        if (!record.fsType().equals("xfs") || flags.contains("nouuid")) {
+            return flags;
+        }
+        List<String> withNoUuid = new java.util.ArrayList<>(flags);
+        withNoUuid.add("nouuid");
+        return withNoUuid;
     }
 
     /** The loop device's size after making the kernel re-read the image's, which may have grown. */

@@ -14,7 +14,7 @@ import java.util.Optional;
  * the volume, and how usage is measured. Every method is idempotent, because every RPC may be retried after a
  * crash at any point.
  */
-sealed interface LayoutStore permits ImageStore, SubvolumeStore, DirStore {
+sealed interface LayoutStore permits ImageStore, BoundTreeStore {
 
     static LayoutStore of(Layout layout) {
         return switch (layout) {

@@ -4,22 +4,18 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Btrfs;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.FilesystemStats;
-import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
-import dev.ordinal.driver.host.Mounter;
-import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * A btrfs subvolume whose qgroup limit is the volume's size: a hard limit without a filesystem per volume, and
  * copy-on-write snapshots later.
  */
-final class SubvolumeStore implements LayoutStore {
+final class SubvolumeStore extends BoundTreeStore {
 
     static final SubvolumeStore INSTANCE = new SubvolumeStore();
 
@@ -50,25 +46,9 @@ final class SubvolumeStore implements LayoutStore {
         }
     }
 
-    @Override
-    public boolean inUse(VolumeFiles files, MountTable mounts) {
-        return !mounts.bindMountsOf(files.data()).isEmpty();
-    }
 
-    @Override
-    public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
-        Mounter.bind(files.data(), staging, capability.mode().readOnly(), capability.mountFlags());
-    }
 
-    @Override
-    public void release(VolumeFiles files, MountTable mounts) {
-        // A bind mount holds nothing else.
-    }
 
-    @Override
-    public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
-        return mounts.treeOf(files.data());
-    }
 
     @Override
     public boolean backingPresent(VolumeFiles files) {
