@@ -54,20 +54,52 @@ public final class Filesystems {
 
     /** The size of the ext4 filesystem on an (unmounted or mounted) device, from its superblock. */
     public static long ext4Bytes(Path device) {
+        return ext4Geometry(device).bytes();
+    }
+
+    /** The ext4 superblock fields that tell its size and whether growing it onto a larger device adds anything. */
+    public record Ext4Geometry(long blockCount, long blockSize, long firstDataBlock, long blocksPerGroup,
+            long inodeBlocksPerGroup) {
+
+        public long bytes() {
+            return blockCount * blockSize;
+        }
+
+        /**
+         * Whether resize2fs would make the filesystem larger on a device of {@code deviceBytes}. Not simply "the
+         * device is larger": mke2fs and resize2fs leave out a last block group smaller than its own overhead
+         * (bitmaps and inode table) plus 50 blocks, so a 1025 MiB image holds a 1024 MiB filesystem for good.
+         * Comparing sizes alone sent such a volume through a forced e2fsck and a no-op resize2fs at every stage.
+         * The threshold used is the smallest overhead a group can have (no superblock backup), so a growth that
+         * resize2fs would make is never skipped; at worst a rare group with a backup is checked needlessly.
+         */
+        public boolean growsOnto(long deviceBytes) {
+            long deviceBlocks = deviceBytes / blockSize;
+            if (deviceBlocks <= blockCount) {
+                return false;
+            }
+            boolean endsOnAGroup = (blockCount - firstDataBlock) % blocksPerGroup == 0;
+            return !(endsOnAGroup && deviceBlocks - blockCount < 2 + inodeBlocksPerGroup + 50);
+        }
+    }
+
+    /** The geometry of the ext4 filesystem on an (unmounted or mounted) device, from its superblock. */
+    public static Ext4Geometry ext4Geometry(Path device) {
         String out = Command.check("superblock of " + device, "dumpe2fs", "-h", "--", device.toString());
-        long blocks = 0;
-        long blockSize = 0;
+        java.util.Map<String, Long> fields = new java.util.HashMap<>();
         for (String line : out.split("\n")) {
-            if (line.startsWith("Block count:")) {
-                blocks = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
-            } else if (line.startsWith("Block size:")) {
-                blockSize = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            int colon = line.indexOf(':');
+            String key = colon < 0 ? "" : line.substring(0, colon);
+            if (java.util.Set.of("Block count", "Block size", "First block", "Blocks per group",
+                    "Inode blocks per group").contains(key)) {
+                fields.put(key, Long.parseLong(line.substring(colon + 1).strip()));
             }
         }
-        if (blocks == 0 || blockSize == 0) {
-            throw new DriverError.Internal("no block count in the superblock of " + device);
+        if (fields.size() != 5 || fields.get("Block size") == 0 || fields.get("Blocks per group") == 0) {
+            throw new DriverError.Internal("incomplete ext4 superblock of " + device + ": " + fields);
         }
-        return blocks * blockSize;
+        return new Ext4Geometry(fields.get("Block count"), fields.get("Block size"), fields.get("First block"),
+                fields.get("Blocks per group"), fields.get("Inode blocks per group"));
     }
 
     /** The data size of the xfs filesystem mounted at {@code mountPoint}. */

@@ -74,7 +74,7 @@ final class ImageStore implements LayoutStore {
         } else if (!found.get().equals(record.fsType())) {
             throw new DriverError.FailedPrecondition("volume " + record.id() + " holds a " + found.get()
                     + " filesystem, not the " + record.fsType() + " it was created with");
-        } else if (record.fsType().equals("ext4") && Filesystems.ext4Bytes(device) < deviceBytes) {
+        } else if (record.fsType().equals("ext4") && Filesystems.ext4Geometry(device).growsOnto(deviceBytes)) {
             // The image grew (an expansion the kernel would not do online, or a restore into a larger volume):
             // ext4 grows here, before it is mounted.
             LOG.infof("volume=%s growing ext4 offline to %d bytes before mounting", record.id(), deviceBytes);
