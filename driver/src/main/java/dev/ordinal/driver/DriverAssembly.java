@@ -12,6 +12,9 @@ import dev.ordinal.driver.csi.NodeService;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.nfs.NfsNodeService;
+import dev.ordinal.driver.nfs.NfsSettings;
+import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.Inventory;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.NodeVolumeService;
@@ -31,12 +34,21 @@ import java.util.Optional;
  * Builds the CSI services of one driver process from plain settings, with no framework involved: the Quarkus
  * runtime and the tests assemble the driver the same way.
  */
-public record DriverAssembly(List<BindableService> services, Optional<Inventory> inventory, DiskHealth health) {
+public record DriverAssembly(List<BindableService> services, Optional<Inventory> inventory, DiskHealth health,
+        Optional<NfsNodeService> nfsNode) {
 
     /** Everything the services depend on, already checked. */
     public record Settings(DriverMode mode, NodeName node, List<LocalDisk> disks, List<Path> publishRoots,
             Map<String, String> topology, long maxVolumesPerNode, Capacity defaultVolumeSize, String version,
-            VolumeLocks locks) {
+            VolumeLocks locks, NfsSettings nfs) {
+
+        /** Without NFS exports (NFS is opt-in); node state under /tmp. */
+        public Settings(DriverMode mode, NodeName node, List<LocalDisk> disks, List<Path> publishRoots,
+                Map<String, String> topology, long maxVolumesPerNode, Capacity defaultVolumeSize, String version,
+                VolumeLocks locks) {
+            this(mode, node, disks, publishRoots, topology, maxVolumesPerNode, defaultVolumeSize, version, locks,
+                    NfsSettings.none(Path.of("/tmp/ordinal/state")));
+        }
     }
 
     public static DriverAssembly build(Settings settings) {
@@ -58,16 +70,22 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             }
             inventory = new Inventory(volumes, new LocalSnapshots(volumes), allocator);
             inventory.recover();
+            NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
+                    settings.defaultVolumeSize(), Clock.systemUTC());
+            nfsVolumes.recover();
             services.add(new ControllerService(
                     new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(), Clock.systemUTC()),
-                    new SnapshotService(inventory, settings.locks(), Clock.systemUTC())));
+                    new SnapshotService(inventory, settings.locks(), Clock.systemUTC()), nfsVolumes));
         }
+        NfsNodeService nfsNode = null;
         if (settings.mode().node()) {
-            NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(),
-                    new NodePaths(settings.publishRoots()));
-            services.add(new NodeService(nodeVolumes, settings.node().value(), settings.maxVolumesPerNode(),
+            NodePaths paths = new NodePaths(settings.publishRoots());
+            NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(), paths);
+            nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, Clock.systemUTC());
+            services.add(new NodeService(nodeVolumes, nfsNode, settings.node().value(), settings.maxVolumesPerNode(),
                     topology));
         }
-        return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health);
+        return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,
+                Optional.ofNullable(nfsNode));
     }
 }

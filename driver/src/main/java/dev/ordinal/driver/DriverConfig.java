@@ -44,6 +44,27 @@ public interface DriverConfig {
     @WithDefault("1Gi")
     String defaultVolumeSize();
 
+    /**
+     * Where the node keeps its small state (the NFS volumes staged on it); {@code /var/lib/ordinal} in node mode,
+     * {@code /tmp/ordinal/state} otherwise, when not set.
+     */
+    Optional<String> stateDir();
+
+    /** The NFS backend; without exports it is off. */
+    Nfs nfs();
+
+    interface Nfs {
+        /**
+         * The exports volumes may be made on, each {@code server:/share=/local/path}: where this process sees the
+         * export (the chart mounts it as an {@code nfs:} pod volume).
+         */
+        Optional<List<String>> exports();
+
+        /** How the node stages: {@code nfs} (mount -t nfs) or {@code bind} (the export is mounted at its path). */
+        @WithDefault("nfs")
+        String nodeMount();
+    }
+
     /** Threads that run CSI handlers (they block on mounts and mkfs). */
     @WithDefault("32")
     int handlerThreads();

@@ -6,6 +6,9 @@ import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.csi.CsiSocketServer;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.nfs.NfsMetrics;
+import dev.ordinal.driver.nfs.NfsSettings;
+import dev.ordinal.driver.nfs.UsageCache;
 import dev.ordinal.driver.volume.VolumeLocks;
 import dev.ordinal.driver.volume.Inventory;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,7 +57,8 @@ public class DriverRuntime {
                 config.publishRoots().stream().map(Path::of).toList(), config.topology(),
                 config.maxVolumesPerNode(),
                 Quantity.parse("ordinal.default-volume-size", config.defaultVolumeSize()), version,
-                new VolumeLocks()));
+                new VolumeLocks(), nfsSettings()));
+        assembly.nfsNode().ifPresent(nfs -> NfsMetrics.bind(nfs, registry));
         health = assembly.health();
         Path socket = CsiSocketServer.socketPath(config.endpoint());
         server = CsiSocketServer.start(socket, assembly.services(), registry, config.handlerThreads());
@@ -79,6 +83,13 @@ public class DriverRuntime {
 
     boolean serving() {
         return server != null;
+    }
+
+    private NfsSettings nfsSettings() {
+        Path stateDir = Path.of(config.stateDir().filter(s -> !s.isBlank())
+                .orElse(config.mode() == DriverMode.NODE ? "/var/lib/ordinal" : "/tmp/ordinal/state"));
+        return new NfsSettings(NfsSettings.parseExports(config.nfs().exports().orElse(List.of())),
+                NfsSettings.NodeMount.parse(config.nfs().nodeMount()), stateDir, UsageCache.Limits.DEFAULT, null);
     }
 
     private List<LocalDisk> openDisks() {

@@ -22,6 +22,8 @@ public final class OrdinalDriverMain {
             "--disks", "ordinal.disks",
             "--publish-roots", "ordinal.publish-roots",
             "--max-volumes-per-node", "ordinal.max-volumes-per-node",
+            "--nfs-exports", "ordinal.nfs.exports",
+            "--state-dir", "ordinal.state-dir",
             "--management-port", "quarkus.management.port");
 
     private OrdinalDriverMain() {
@@ -75,6 +77,8 @@ public final class OrdinalDriverMain {
                   --disk NAME=DIR                    a disk of this node; repeatable; default default=/tmp/ordinal/disks/default
                   --publish-roots DIR[,DIR]          where staging and target paths may be; default /var/lib/kubelet,/tmp
                   --max-volumes-per-node N           NodeGetInfo limit; default 0 (none)
+                  --nfs-exports S:/SHARE=DIR[,...]   NFS exports and where this process sees them; default none
+                  --state-dir DIR                    node state; default /var/lib/ordinal (node), /tmp/ordinal/state
                   --management-port PORT             health and metrics (HTTP); default 9810
                 Any setting can also be given as a system property (-Dordinal.disks=...) or environment variable.""";
     }

@@ -32,19 +32,21 @@ import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.CapacityOffer;
 import dev.ordinal.driver.volume.CreateVolumeSpec;
 import dev.ordinal.driver.volume.ExpansionResult;
-import dev.ordinal.driver.volume.SnapshotPage;
 import dev.ordinal.driver.volume.SnapshotService;
-import dev.ordinal.driver.volume.VolumePage;
 import dev.ordinal.driver.volume.VolumeParameters;
 import dev.ordinal.driver.volume.VolumeService;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Optional;
 
-/** CSI Controller: validate the request, hand it to the volume service, translate the answer. */
+/**
+ * CSI Controller: validate the request, hand it to the volume service, translate the answer. NFS volumes go to
+ * {@link NfsController}: CreateVolume and GetCapacity when the parameters name a server, the rest by id prefix.
+ */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private static final ControllerGetCapabilitiesResponse CAPABILITIES = capabilities(
@@ -59,15 +61,20 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private final VolumeService volumes;
     private final SnapshotService snapshots;
+    private final NfsController nfs;
 
-    public ControllerService(VolumeService volumes, SnapshotService snapshots) {
+    public ControllerService(VolumeService volumes, SnapshotService snapshots, NfsVolumeService nfs) {
         this.volumes = volumes;
         this.snapshots = snapshots;
+        this.nfs = new NfsController(nfs);
     }
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
         Calls.answer(observer, () -> {
+            if (NfsController.isNfs(request.getParametersMap())) {
+                return CreateVolumeResponse.newBuilder().setVolume(nfs.create(request)).build();
+            }
             CreateVolumeSpec spec = new CreateVolumeSpec(CsiRequests.name(request.getName()),
                     CsiRequests.capacity(request.hasCapacityRange(), request.getCapacityRange()),
                     CsiRequests.capabilities(request.getVolumeCapabilitiesList()), request.getParametersMap(),
@@ -81,7 +88,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
         Calls.answer(observer, () -> {
-            volumes.delete(CsiRequests.required("volume_id", request.getVolumeId()));
+            String id = CsiRequests.required("volume_id", request.getVolumeId());
+            if (NfsController.isVolume(id)) {
+                nfs.delete(id);
+                return DeleteVolumeResponse.getDefaultInstance();
+            }
+            volumes.delete(id);
             return DeleteVolumeResponse.getDefaultInstance();
         });
     }
@@ -93,6 +105,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw new DriverError.InvalidArgument("volume_capabilities is required");
+            }
+            if (NfsController.isVolume(id)) {
+                return nfs.validate(request);
             }
             VolumeRecord record = volumes.get(id);
             List<VolumeCapability> capabilities = CsiRequests.capabilities(request.getVolumeCapabilitiesList());
@@ -118,19 +133,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
-        Calls.answer(observer, () -> {
-            VolumePage page = volumes.list(request.getMaxEntries(), request.getStartingToken());
-            ListVolumesResponse.Builder response = ListVolumesResponse.newBuilder().setNextToken(page.nextToken());
-            for (VolumeRecord record : page.volumes()) {
-                response.addEntries(ListVolumesResponse.Entry.newBuilder().setVolume(volume(record)));
-            }
-            return response.build();
-        });
+        Calls.answer(observer, () -> nfs.listVolumes(volumes, request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override
     public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> observer) {
         Calls.answer(observer, () -> {
+            if (NfsController.isNfs(request.getParametersMap())) {
+                return nfs.capacity(request.getParametersMap());
+            }
             List<VolumeCapability> capabilities = request.getVolumeCapabilitiesList().stream()
                     .map(CsiRequests::capability).toList();
             if (capabilities.stream().anyMatch(c -> !c.mode().singleNode())) {
@@ -155,6 +166,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (!request.hasCapacityRange()) {
                 throw new DriverError.InvalidArgument("capacity_range is required");
             }
+            if (NfsController.isVolume(id)) {
+                return nfs.expand(id, request.getCapacityRange());
+            }
             ExpansionResult result = volumes.expand(id,
                     CsiRequests.capacity(true, request.getCapacityRange()));
             return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(result.capacity().bytes())
@@ -171,6 +185,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 throw new DriverError.InvalidArgument("snapshot parameters are not supported (got "
                         + request.getParametersMap().keySet() + ")");
             }
+            if (NfsController.isVolume(source)) {
+                return CreateSnapshotResponse.newBuilder().setSnapshot(nfs.createSnapshot(name, source)).build();
+            }
             return CreateSnapshotResponse.newBuilder().setSnapshot(snapshot(snapshots.create(name, source))).build();
         });
     }
@@ -178,23 +195,20 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
         Calls.answer(observer, () -> {
-            snapshots.delete(CsiRequests.required("snapshot_id", request.getSnapshotId()));
+            String id = CsiRequests.required("snapshot_id", request.getSnapshotId());
+            if (NfsController.isSnapshot(id)) {
+                nfs.deleteSnapshot(id);
+                return DeleteSnapshotResponse.getDefaultInstance();
+            }
+            snapshots.delete(id);
             return DeleteSnapshotResponse.getDefaultInstance();
         });
     }
 
     @Override
     public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
-        Calls.answer(observer, () -> {
-            SnapshotPage page = snapshots.list(request.getMaxEntries(), request.getStartingToken(),
-                    request.getSnapshotId(), request.getSourceVolumeId());
-            ListSnapshotsResponse.Builder response = ListSnapshotsResponse.newBuilder()
-                    .setNextToken(page.nextToken());
-            for (SnapshotRecord record : page.snapshots()) {
-                response.addEntries(ListSnapshotsResponse.Entry.newBuilder().setSnapshot(snapshot(record)));
-            }
-            return response.build();
-        });
+        Calls.answer(observer, () -> nfs.listSnapshots(snapshots, request.getMaxEntries(),
+                request.getStartingToken(), request.getSnapshotId(), request.getSourceVolumeId()));
     }
 
     @Override

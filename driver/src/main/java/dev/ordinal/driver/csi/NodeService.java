@@ -23,11 +23,16 @@ import dev.ordinal.csi.v1.VolumeCondition;
 import dev.ordinal.csi.v1.VolumeUsage;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.VolumeStats;
+import dev.ordinal.driver.nfs.NfsNodeService;
+import dev.ordinal.driver.nfs.NfsVolumeId;
 import dev.ordinal.driver.volume.NodeVolumeService;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 
-/** CSI Node: validate the request, hand it to the node volume service, translate the answer. */
+/**
+ * CSI Node: validate the request, hand it to the node volume service, translate the answer. Calls for NFS volume
+ * ids ({@code nfs#...}) go to the NFS node service.
+ */
 public final class NodeService extends NodeGrpc.NodeImplBase {
 
     private static final NodeGetCapabilitiesResponse CAPABILITIES = capabilities(
@@ -38,10 +43,12 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             NodeServiceCapability.RPC.Type.EXPAND_VOLUME);
 
     private final NodeVolumeService volumes;
+    private final NfsNodeService nfs;
     private final NodeGetInfoResponse info;
 
-    public NodeService(NodeVolumeService volumes, String nodeId, long maxVolumes, Map<String, String> topology) {
+    public NodeService(NodeVolumeService volumes, NfsNodeService nfs, String nodeId, long maxVolumes, Map<String, String> topology) {
         this.volumes = volumes;
+        this.nfs = nfs;
         this.info = NodeGetInfoResponse.newBuilder()
                 .setNodeId(nodeId)
                 .setMaxVolumesPerNode(maxVolumes)
@@ -55,6 +62,11 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
             CsiRequests.required("staging_target_path", request.getStagingTargetPath());
             requireCapability(request.hasVolumeCapability());
+            if (isNfs(id)) {
+                nfs.stage(id, request.getStagingTargetPath(), CsiRequests.capability(request.getVolumeCapability()),
+                        request.getVolumeContextMap());
+                return NodeStageVolumeResponse.getDefaultInstance();
+            }
             volumes.stage(id, request.getStagingTargetPath(), CsiRequests.capability(request.getVolumeCapability()));
             return NodeStageVolumeResponse.getDefaultInstance();
         });
@@ -65,7 +77,12 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             StreamObserver<NodeUnstageVolumeResponse> observer) {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
-            volumes.unstage(id, CsiRequests.required("staging_target_path", request.getStagingTargetPath()));
+            String staging = CsiRequests.required("staging_target_path", request.getStagingTargetPath());
+            if (isNfs(id)) {
+                nfs.unstage(id, staging);
+            } else {
+                volumes.unstage(id, staging);
+            }
             return NodeUnstageVolumeResponse.getDefaultInstance();
         });
     }
@@ -78,6 +95,11 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             CsiRequests.required("staging_target_path", request.getStagingTargetPath());
             CsiRequests.required("target_path", request.getTargetPath());
             requireCapability(request.hasVolumeCapability());
+            if (isNfs(id)) {
+                nfs.publish(id, request.getStagingTargetPath(), request.getTargetPath(), request.getReadonly(),
+                        CsiRequests.capability(request.getVolumeCapability()));
+                return NodePublishVolumeResponse.getDefaultInstance();
+            }
             volumes.publish(id, request.getStagingTargetPath(), request.getTargetPath(), request.getReadonly(),
                     CsiRequests.capability(request.getVolumeCapability()));
             return NodePublishVolumeResponse.getDefaultInstance();
@@ -89,7 +111,12 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             StreamObserver<NodeUnpublishVolumeResponse> observer) {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
-            volumes.unpublish(id, CsiRequests.required("target_path", request.getTargetPath()));
+            String target = CsiRequests.required("target_path", request.getTargetPath());
+            if (isNfs(id)) {
+                nfs.unpublish(id, target);
+            } else {
+                volumes.unpublish(id, target);
+            }
             return NodeUnpublishVolumeResponse.getDefaultInstance();
         });
     }
@@ -99,7 +126,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             StreamObserver<NodeGetVolumeStatsResponse> observer) {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
-            VolumeStats stats = volumes.stats(id, CsiRequests.required("volume_path", request.getVolumePath()));
+            String path = CsiRequests.required("volume_path", request.getVolumePath());
+            VolumeStats stats = isNfs(id) ? nfs.stats(id, path) : volumes.stats(id, path);
             NodeGetVolumeStatsResponse.Builder response = NodeGetVolumeStatsResponse.newBuilder()
                     .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(stats.abnormal())
                             .setMessage(stats.condition()));
@@ -122,7 +150,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             if (request.hasVolumeCapability()) {
                 CsiRequests.capability(request.getVolumeCapability());
             }
-            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(volumes.expand(id, path).bytes()).build();
+            long bytes = isNfs(id) ? nfs.expand(id, path, request.getCapacityRange().getRequiredBytes()).bytes()
+                    : volumes.expand(id, path).bytes();
+            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(bytes).build();
         });
     }
 
@@ -135,6 +165,10 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeGetInfo(NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> observer) {
         Calls.answer(observer, () -> info);
+    }
+
+    private static boolean isNfs(String volumeId) {
+        return volumeId.startsWith(NfsVolumeId.PREFIX);
     }
 
     private static void requireCapability(boolean present) {

@@ -10,13 +10,13 @@ import java.util.function.Function;
  * ListVolumes and ListSnapshots paging. A token is the last id of the page before, so a page never repeats or
  * skips an entry that existed throughout, even when others are created or deleted in between.
  */
-final class PageToken {
+public final class PageToken {
 
     private PageToken() {
     }
 
     /** The id to continue after, or null to start; a token this driver never gave is ABORTED, as the spec says. */
-    static String decode(String token) {
+    public static String decode(String token) {
         if (token.isEmpty()) {
             return null;
         }
@@ -27,11 +27,16 @@ final class PageToken {
         }
     }
 
-    static int limit(int maxEntries) {
+    public static int limit(int maxEntries) {
         if (maxEntries < 0) {
             throw new DriverError.InvalidArgument("max_entries must not be negative: " + maxEntries);
         }
         return maxEntries == 0 ? Integer.MAX_VALUE : maxEntries;
+    }
+
+    /** The token that continues after {@code lastId}; ListVolumes and ListSnapshots merge backends with it. */
+    public static String encode(String lastId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(lastId.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The token for the page after {@code page}, or empty when nothing follows. */
@@ -41,6 +46,6 @@ final class PageToken {
         }
         String last = idOf.apply(page.get(page.size() - 1));
         return hasAfter.apply(last)
-                ? Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)) : "";
+                ? encode(last) : "";
     }
 }

@@ -10,6 +10,7 @@ import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
@@ -48,13 +49,19 @@ public final class InProcessDriver implements AutoCloseable {
     }
 
     public static InProcessDriver start(Path root, Map<String, Path> disks, Map<String, Capacity> capacities) {
+        return start(root, disks, capacities, NfsSettings.none(root.resolve("state")));
+    }
+
+    /** With the NFS backend set up as {@code nfs} says (exports are directories under {@code root} in tests). */
+    public static InProcessDriver start(Path root, Map<String, Path> disks, Map<String, Capacity> capacities,
+            NfsSettings nfs) {
         List<LocalDisk> localDisks = new ArrayList<>();
         disks.forEach((name, dir) -> localDisks.add(DiskSetup.open(new DiskName(name), dir,
                 Optional.ofNullable(capacities.get(name)), true)));
         localDisks.sort(java.util.Comparator.comparing(d -> d.name().value()));
         VolumeLocks locks = new VolumeLocks();
         DriverAssembly assembly = DriverAssembly.build(new DriverAssembly.Settings(DriverMode.ALL,
-                new NodeName(NODE), localDisks, List.of(root), Map.of(), 0, Capacity.ofMiB(64), "test", locks));
+                new NodeName(NODE), localDisks, List.of(root), Map.of(), 0, Capacity.ofMiB(64), "test", locks, nfs));
         String name = InProcessServerBuilder.generateName();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
         for (BindableService service : assembly.services()) {

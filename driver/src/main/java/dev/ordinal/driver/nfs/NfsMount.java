@@ -1,0 +1,48 @@
+package dev.ordinal.driver.nfs;
+
+import dev.ordinal.driver.host.Command;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The one place where the NFS mount command is built: {@code mount -t nfs -o <options> -- server:/share/subdir
+ * <staging>}. Options come in this order, each once: {@code ro} for a read-only capability, the StorageClass's
+ * {@code mountOptions} (where {@code nfsvers=3}, {@code nfsvers=4.1}... choose the protocol), then the capability's
+ * mount flags (the StorageClass's {@code mountOptions:} field), so a flag can override a parameter.
+ */
+public final class NfsMount {
+
+    private NfsMount() {
+    }
+
+    public static List<String> argv(NfsVolumeId id, Path staging, List<String> parameterOptions,
+            List<String> capabilityFlags, boolean readOnly) {
+        Set<String> options = new LinkedHashSet<>();
+        if (readOnly) {
+            options.add("ro");
+        }
+        options.addAll(parameterOptions);
+        capabilityFlags.forEach(flag -> {
+            NfsParameters.checkOption(flag);
+            options.add(flag);
+        });
+        List<String> argv = new ArrayList<>(List.of("mount", "-t", "nfs"));
+        if (!options.isEmpty()) {
+            argv.add("-o");
+            argv.add(String.join(",", options));
+        }
+        argv.add("--");
+        argv.add(id.mountSource());
+        argv.add(staging.toString());
+        return List.copyOf(argv);
+    }
+
+    static void mount(NfsVolumeId id, Path staging, List<String> parameterOptions, List<String> capabilityFlags,
+            boolean readOnly) {
+        Command.check("NFS mount of " + id.mountSource() + " at " + staging,
+                argv(id, staging, parameterOptions, capabilityFlags, readOnly).toArray(String[]::new));
+    }
+}

@@ -1,0 +1,253 @@
+package dev.ordinal.driver.nfs;
+
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.FilesystemStats;
+import dev.ordinal.driver.host.Filesystems;
+import dev.ordinal.driver.host.MountEntry;
+import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.model.VolumeCapability;
+import dev.ordinal.driver.model.VolumeStats;
+import dev.ordinal.driver.volume.NodePaths;
+import dev.ordinal.driver.volume.VolumeLocks;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The node half of NFS volumes. Stage mounts the volume's directory at the staging path ({@code mount -t nfs},
+ * or a bind mount of the export's local path in {@code bind} mode), publish bind-mounts the staging path onto the
+ * target, and their undoing is idempotent: what is mounted where is read from the kernel. Stats report the
+ * directory's own usage from {@link UsageCache}, and an abnormal condition for a stale handle or a volume that
+ * uses more than it asked for (NFS has no per-directory limit: this is the soft limit).
+ */
+public final class NfsNodeService {
+
+    private final NfsSettings settings;
+    private final VolumeLocks locks;
+    private final NodePaths paths;
+    private final NodeState state;
+    private final UsageCache usage;
+
+    /** A volume's use against its request, for the over-size metric. */
+    public record VolumeUse(String volumeId, String namespace, String claim, long usedBytes, long requestedBytes) {
+        public boolean overSize() {
+            return requestedBytes > 0 && usedBytes > requestedBytes;
+        }
+    }
+
+    public NfsNodeService(NfsSettings settings, VolumeLocks locks, NodePaths paths, Clock clock) {
+        this.settings = settings;
+        this.locks = locks;
+        this.paths = paths;
+        this.state = new NodeState(settings.stateDir());
+        this.usage = new UsageCache(settings.usage(), settings.usageWalker(), clock);
+    }
+
+    public void stage(String volumeId, String stagingPath, VolumeCapability capability, Map<String, String> context) {
+        Path staging = paths.check("staging_target_path", stagingPath);
+        NfsVolumeId id = find(volumeId);
+        requireMount(capability);
+        try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeStageVolume")) {
+            createDirectory(staging);
+            Optional<MountEntry> current = MountTable.read().at(staging);
+            if (current.isPresent()) {
+                // Already staged: the same volume there is a retry (success); anything else is a conflict.
+                if (!stagedHere(id, staging, current.get())) {
+                    throw new DriverError.AlreadyExists("staging path " + staging + " already has "
+                            + current.get().source() + " mounted, not volume " + id);
+                }
+            } else if (settings.nodeMount() == NfsSettings.NodeMount.NFS) {
+                NfsMount.mount(id, staging, NfsParameters.splitOptions(
+                        context.getOrDefault(NfsParameters.MOUNT_OPTIONS, "")), capability.mountFlags(),
+                        capability.mode().readOnly());
+            } else {
+                // The export's own mount options apply; the capability's NFS options cannot change a bind mount.
+                Mounter.bind(localDirectory(id), staging, capability.mode().readOnly(), List.of());
+            }
+            state.put(new NodeState.Staged(id.toString(), parseLong(context.get(NfsVolumeService.CONTEXT_CAPACITY)),
+                    context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAMESPACE, ""),
+                    context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAME, "")));
+        }
+    }
+
+    public void unstage(String volumeId, String stagingPath) {
+        Path staging = paths.check("staging_target_path", stagingPath);
+        NfsVolumeId id = find(volumeId);
+        try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeUnstageVolume")) {
+            Mounter.unmount(staging);
+            state.remove(id.toString());
+            usage.forget(id.toString());
+        }
+    }
+
+    public void publish(String volumeId, String stagingPath, String targetPath, boolean readOnly,
+            VolumeCapability capability) {
+        Path staging = paths.check("staging_target_path", stagingPath);
+        Path target = paths.check("target_path", targetPath);
+        NfsVolumeId id = find(volumeId);
+        requireMount(capability);
+        boolean ro = readOnly || capability.mode().readOnly();
+        try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodePublishVolume")) {
+            MountTable mounts = MountTable.read();
+            Optional<MountEntry> staged = mounts.at(staging);
+            if (staged.isEmpty() || !stagedHere(id, staging, staged.get())) {
+                throw new DriverError.FailedPrecondition("volume " + id + " is not staged at " + staging
+                        + "; call NodeStageVolume first");
+            }
+            createDirectory(target);
+            Optional<MountEntry> current = mounts.at(target);
+            if (current.isPresent()) {
+                if (!current.get().sameTreeAs(staged.get())) {
+                    throw new DriverError.AlreadyExists("target path " + target + " already has "
+                            + current.get().source() + " mounted, not volume " + id);
+                }
+                if (current.get().readOnly() != ro) {
+                    throw new DriverError.AlreadyExists("volume " + id + " is already published at " + target + " "
+                            + (current.get().readOnly() ? "read-only" : "read-write") + ", not "
+                            + (ro ? "read-only" : "read-write"));
+                }
+                return;
+            }
+            Mounter.bind(staging, target, ro, List.of());
+        }
+    }
+
+    public void unpublish(String volumeId, String targetPath) {
+        Path target = paths.check("target_path", targetPath);
+        NfsVolumeId id = find(volumeId);
+        try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeUnpublishVolume")) {
+            Mounter.unmount(target);
+            Files.deleteIfExists(target);
+        } catch (DirectoryNotEmptyException e) {
+            throw new DriverError.FailedPrecondition("target path " + target
+                    + " is not mounted but holds files; it was left in place");
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove target path " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records the size the controller grew the volume to; nothing on the server changes. */
+    public Capacity expand(String volumeId, String volumePath, long requiredBytes) {
+        Path path = paths.check("volume_path", volumePath);
+        NfsVolumeId id = find(volumeId);
+        if (!Files.exists(path)) {
+            throw new DriverError.NotFound("volume_path " + path + " does not exist");
+        }
+        try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeExpandVolume")) {
+            NodeState.Staged current = state.get(id.toString())
+                    .orElse(new NodeState.Staged(id.toString(), 0, "", ""));
+            if (requiredBytes > current.capacityBytes()) {
+                current = current.withCapacity(requiredBytes);
+                state.put(current);
+            }
+            return Capacity.ofBytes(current.capacityBytes());
+        }
+    }
+
+    public VolumeStats stats(String volumeId, String volumePath) {
+        Path path = paths.check("volume_path", volumePath);
+        NfsVolumeId id = find(volumeId);
+        FilesystemStats fs;
+        try {
+            Files.readAttributes(path, BasicFileAttributes.class);
+            fs = Filesystems.stats(path);
+        } catch (NoSuchFileException e) {
+            throw new DriverError.NotFound("volume_path " + path + " does not exist");
+        } catch (IOException | DriverError e) {
+            Optional<String> stale = NfsHealth.stale(e);
+            if (stale.isPresent()) {
+                return new VolumeStats(0, 0, 0, 0, 0, 0, false, true, "volume " + id + ": " + stale.get()
+                        + " at " + path + "; the directory is gone from the server or the export changed");
+            }
+            throw e instanceof DriverError d ? d
+                    : new DriverError.Internal("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        if (!MountTable.read().isMountPoint(path)) {
+            return new VolumeStats(0, 0, 0, 0, 0, 0, false, true, "volume " + id + " is not mounted at " + path);
+        }
+        UsageCache.Figure figure = usage.usage(id.toString(), path);
+        long requested = state.get(id.toString()).map(NodeState.Staged::capacityBytes).orElse(0L);
+        long total = requested > 0 ? requested : fs.totalBytes();
+        long available = Math.max(0, Math.min(total - figure.bytes(), fs.availableBytes()));
+        boolean over = requested > 0 && figure.bytes() > requested;
+        String message = over ? "volume " + id + " uses " + Capacity.format(figure.bytes()) + " of its "
+                + Capacity.format(requested) : "volume is healthy";
+        if (!figure.complete()) {
+            message += " (" + figure.note() + ")";
+        }
+        return new VolumeStats(total, available, figure.bytes(), fs.totalInodes(), figure.inodes(),
+                fs.freeInodes(), false, over, message);
+    }
+
+    /** Every staged volume's last counted use against its request (the metric reads it). */
+    public List<VolumeUse> uses() {
+        return state.all().stream().map(s -> new VolumeUse(s.volumeId(), s.claimNamespace(), s.claimName(),
+                usage.last(s.volumeId()).map(UsageCache.Figure::bytes).orElse(0L), s.capacityBytes())).toList();
+    }
+
+    /** Runs {@code listener} after every usage walk. */
+    public void onUsageCounted(Runnable listener) {
+        usage.onFigure(listener);
+    }
+
+    private NfsVolumeId find(String rawId) {
+        return NfsVolumeId.parse(rawId).orElseThrow(() -> new DriverError.NotFound("volume " + rawId
+                + " does not exist: it is not an NFS volume id this driver made"));
+    }
+
+    /** Where the volume's directory is on this node in bind mode: inside the export, through no link. */
+    private Path localDirectory(NfsVolumeId id) {
+        NfsExport export = settings.exports().stream().filter(e -> e.key().equals(id.export())).findFirst()
+                .orElseThrow(() -> new DriverError.FailedPrecondition("export " + id.export() + " is not in "
+                        + NfsVolumeService.EXPORTS_SETTING + " on this node, which stages by bind mount"));
+        Path dir = NfsStore.inside(export, id.subdir(), DriverError.FailedPrecondition::new);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new DriverError.NotFound("volume " + id + " has no directory " + id.subdir() + " on export "
+                    + export.key());
+        }
+        return dir;
+    }
+
+    /** Whether the mount at the staging path is this volume's directory. */
+    private boolean stagedHere(NfsVolumeId id, Path staging, MountEntry current) {
+        if (settings.nodeMount() == NfsSettings.NodeMount.NFS) {
+            return current.fsType().startsWith("nfs") && current.source().equals(id.mountSource());
+        }
+        Optional<MountEntry> expected = MountTable.read().treeOf(localDirectory(id));
+        return expected.isPresent() && current.sameTreeAs(expected.get());
+    }
+
+    private static void requireMount(VolumeCapability capability) {
+        if (capability.block()) {
+            throw new DriverError.InvalidArgument("NFS volumes are shared filesystems; block access is not "
+                    + "supported");
+        }
+    }
+
+    private static void createDirectory(Path path) {
+        try {
+            Files.createDirectories(path);
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create directory " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long parseLong(String value) {
+        try {
+            return value == null ? 0 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new DriverError.InvalidArgument("volume_context " + NfsVolumeService.CONTEXT_CAPACITY + "="
+                    + value + " is not a byte count");
+        }
+    }
+}
