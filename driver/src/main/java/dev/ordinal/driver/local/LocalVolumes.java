@@ -31,6 +31,7 @@ public final class LocalVolumes {
 
     private final NodeName node;
     private final Map<DiskName, LocalDisk> disks;
+    private volatile RecoveryListener recoveryListener = RecoveryListener.NONE;
 
     public LocalVolumes(NodeName node, List<LocalDisk> disks) {
         this.node = node;
@@ -45,6 +46,11 @@ public final class LocalVolumes {
 
     public List<LocalDisk> disks() {
         return List.copyOf(disks.values());
+    }
+
+    /** Who hears about the orphans {@link #recover()} finds (metrics); set before recovery runs. */
+    public void onRecovery(RecoveryListener listener) {
+        this.recoveryListener = listener;
     }
 
     public Optional<LocalDisk> disk(DiskName name) {
@@ -70,10 +76,12 @@ public final class LocalVolumes {
                         // or "interrupted deletion") whatever it points at, outside the disk: leave it alone.
                         LOG.warnf("recovery disk=%s leaving symbolic link %s alone: not made by the driver",
                                 disk.name(), name);
+                        recoveryListener.found(disk.name(), RecoveryListener.Orphan.FOREIGN_LINK);
                         continue;
                     }
                     if (name.startsWith(DELETING)) {
                         LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), name);
+                        recoveryListener.found(disk.name(), RecoveryListener.Orphan.INTERRUPTED_DELETION);
                         destroy(new VolumeFiles(entry));
                         continue;
                     }
@@ -85,6 +93,7 @@ public final class LocalVolumes {
                         found.add(record.get());
                     } else {
                         LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), name);
+                        recoveryListener.found(disk.name(), RecoveryListener.Orphan.UNFINISHED_CREATION);
                         destroy(new VolumeFiles(entry));
                     }
                 }
