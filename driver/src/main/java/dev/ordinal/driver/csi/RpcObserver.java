@@ -30,6 +30,11 @@ final class RpcObserver implements ServerInterceptor {
     private static final Set<String> QUIET = Set.of("Probe", "GetPluginInfo", "GetPluginCapabilities",
             "ControllerGetCapabilities", "NodeGetCapabilities", "NodeGetInfo", "GetCapacity", "NodeGetVolumeStats");
     private static final String[] ID_FIELDS = {"volume_id", "name"};
+    /**
+     * grpc_status_code values as the sidecars write them (Go's codes.Code.String(): "InvalidArgument", not Java's
+     * "INVALID_ARGUMENT"), indexed by code number, so that queries written for the sidecars match ours.
+     */
+    private static final String[] CODE_NAMES = goCodeNames();
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
@@ -70,7 +75,7 @@ final class RpcObserver implements ServerInterceptor {
                 .description("Duration of CSI operations served by the Ordinal driver")
                 .tag("driver_name", IdentityService.DRIVER_NAME)
                 .tag("method_name", fullMethod)
-                .tag("grpc_status_code", code.name())
+                .tag("grpc_status_code", CODE_NAMES[code.value()])
                 .serviceLevelObjectives(BUCKETS)
                 .register(registry));
     }
@@ -107,6 +112,20 @@ final class RpcObserver implements ServerInterceptor {
             }
         }
         return "";
+    }
+
+    private static String[] goCodeNames() {
+        String[] names = new String[Status.Code.values().length];
+        for (Status.Code code : Status.Code.values()) {
+            StringBuilder name = new StringBuilder();
+            for (String word : code.name().split("_")) {
+                name.append(word.charAt(0)).append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+            }
+            // The one name Go spells differently beyond case: codes.Canceled.
+            names[code.value()] = code == Status.Code.CANCELLED ? "Canceled" : code == Status.Code.OK ? "OK"
+                    : name.toString();
+        }
+        return names;
     }
 
     private static Duration[] seconds(double... values) {
