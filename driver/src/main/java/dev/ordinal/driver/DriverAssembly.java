@@ -11,6 +11,7 @@ import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.NodeVolumeService;
 import dev.ordinal.driver.volume.VolumeLocks;
@@ -38,7 +39,13 @@ public record DriverAssembly(List<BindableService> services, Optional<VolumeServ
     }
 
     public static DriverAssembly build(Settings settings) {
+        return build(settings, DriverMetrics.disabled());
+    }
+
+    /** As {@link #build(Settings)}, registering the driver's metrics as each part is made. */
+    public static DriverAssembly build(Settings settings, DriverMetrics metrics) {
         LocalVolumes volumes = new LocalVolumes(settings.node(), settings.disks());
+        metrics.watchHost(settings.node(), volumes);
         DiskHealth health = new DiskHealth(settings.disks());
         Map<String, String> topology = new LinkedHashMap<>(settings.topology());
         topology.put(Topology.NODE_KEY, settings.node().value());
@@ -57,6 +64,7 @@ public record DriverAssembly(List<BindableService> services, Optional<VolumeServ
             volumeService = new VolumeService(volumes, allocator, settings.locks(), settings.defaultVolumeSize(),
                     Clock.systemUTC());
             volumeService.recover();
+            metrics.watchController(settings.node(), volumes, allocator, volumeService);
             services.add(new ControllerService(volumeService));
         }
         if (settings.mode().node()) {
@@ -64,6 +72,7 @@ public record DriverAssembly(List<BindableService> services, Optional<VolumeServ
                     new NodePaths(settings.publishRoots()));
             services.add(new NodeService(nodeVolumes, settings.node().value(), settings.maxVolumesPerNode(),
                     topology));
+            metrics.watchNode(settings.node(), volumes);
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(volumeService), health);
     }
