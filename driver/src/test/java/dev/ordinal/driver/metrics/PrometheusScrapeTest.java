@@ -3,6 +3,7 @@ package dev.ordinal.driver.metrics;
 import static dev.ordinal.driver.support.Csi.MIB;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ordinal.csi.v1.ControllerGrpc;
@@ -138,6 +139,16 @@ class PrometheusScrapeTest {
                 // The sampler runs every second here: every live volume has a used-bytes series.
                 assertEquals(OptionalDouble.of(LIVE.size()), prometheus.query(
                         "count(ordinal_volume_used_bytes{namespace=\"shop\"})"));
+            });
+            // Every panel of the Grafana dashboard is valid PromQL and shows data from a scraped driver, once
+            // Prometheus holds the two samples a rate() needs.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                for (String query : MonitoringFiles.dashboardQueries()) {
+                    String promql = query.replace("$__rate_interval", "1m");
+                    var answer = prometheus.answer(promql);
+                    assertEquals("success", answer.path("status").asText(), () -> promql + ": " + answer);
+                    assertFalse(answer.path("data").path("result").isEmpty(), () -> promql + " returned nothing");
+                }
             });
         }
     }

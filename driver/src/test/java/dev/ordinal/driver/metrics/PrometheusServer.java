@@ -94,6 +94,14 @@ final class PrometheusServer implements AutoCloseable {
         }
     }
 
+    /** The full answer of an instant query: {@code status} (success or error), {@code data.result}. */
+    JsonNode answer(String promql) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/query?query="
+                        + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
     String log() {
         try {
             return Files.readString(dir.resolve("prometheus.log"));
