@@ -12,6 +12,9 @@ import dev.ordinal.csi.v1.DeleteVolumeRequest;
 import dev.ordinal.csi.v1.NodeUnpublishVolumeRequest;
 import dev.ordinal.csi.v1.NodeUnstageVolumeRequest;
 import dev.ordinal.csi.v1.VolumeCapability;
+import dev.ordinal.driver.host.Command;
+import dev.ordinal.driver.host.LoopDevices;
+import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.support.Csi;
 import dev.ordinal.driver.support.TestRoot;
 import io.grpc.Status;
@@ -124,6 +127,43 @@ class DriverMetricsTest {
                 assertEquals(0, scrape.find("ordinal_volume_used_bytes", Map.of()).size(), scrape::text);
                 assertEquals(0, scrape.find("ordinal_volume_capacity_bytes", Map.of()).size(), scrape::text);
             });
+        }
+    }
+
+    @Test
+    void usedBytesOfASubvolumeComeFromItsQgroup() throws IOException {
+        try (TestRoot root = TestRoot.create("metrics-btrfs")) {
+            // A btrfs disk of the test's own: a sparse file, formatted and loop-mounted under the root.
+            Path image = root.path().resolve("btrfs.img");
+            try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
+                file.setLength(512 * MIB);
+            }
+            String loop = Command.check("attach", "losetup", "--find", "--show", "--", image.toString()).strip();
+            Path disk = root.dir("btrfs");
+            try {
+                Command.check("mkfs.btrfs", "mkfs.btrfs", "-q", "--", loop);
+                Command.check("mount btrfs", "mount", "-t", "btrfs", "--", loop, disk.toString());
+                try (MeteredDriver driver = MeteredDriver.start(root.path(), disk, Capacity.ofMiB(256))) {
+                    String id = driver.controller().createVolume(claimed("pv-sub", 64 * MIB, "subvolume", DIR,
+                            "data-db-2")).getVolume().getVolumeId();
+                    write(stageAndPublish(driver, root, id, DIR).resolve("blob"), 4 * MIB);
+                    Map<String, String> volume = Map.of("persistentvolumeclaim", "data-db-2", "layout", "subvolume");
+                    await().atMost(WAIT).untilAsserted(() -> {
+                        // Referenced bytes: the data plus a few metadata blocks, far below the 64 MiB limit.
+                        double used = driver.scrape().value("ordinal_volume_used_bytes", volume);
+                        assertTrue(used >= 4 * MIB && used < 8 * MIB, () -> "subvolume used bytes " + used);
+                    });
+                    unpublishAndUnstage(driver, root, id);
+                    deleteAll(driver, id);
+                }
+            } finally {
+                // The disk's own mount and loop device are the test's: undone before the root checks for leftovers.
+                if (MountTable.read().isMountPoint(disk)) {
+                    Command.check("unmount btrfs", "umount", "--", disk.toString());
+                }
+                Command.run("losetup", "--detach", loop);
+                await().atMost(WAIT).until(() -> LoopDevices.backing(image).isEmpty());
+            }
         }
     }
 
