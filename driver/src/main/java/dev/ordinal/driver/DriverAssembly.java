@@ -12,6 +12,7 @@ import dev.ordinal.driver.csi.NodeService;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
@@ -52,7 +53,13 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
     }
 
     public static DriverAssembly build(Settings settings) {
+        return build(settings, DriverMetrics.disabled());
+    }
+
+    /** As {@link #build(Settings)}, registering the driver's metrics as each part is made. */
+    public static DriverAssembly build(Settings settings, DriverMetrics metrics) {
         LocalVolumes volumes = new LocalVolumes(settings.node(), settings.disks());
+        metrics.watchHost(settings.node(), volumes);
         DiskHealth health = new DiskHealth(settings.disks());
         Map<String, String> topology = new LinkedHashMap<>(settings.topology());
         topology.put(Topology.NODE_KEY, settings.node().value());
@@ -73,8 +80,10 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
                     settings.defaultVolumeSize(), Clock.systemUTC());
             nfsVolumes.recover();
-            services.add(new ControllerService(
-                    new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(), Clock.systemUTC()),
+            VolumeService volumeService = new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(),
+                    Clock.systemUTC());
+            metrics.watchController(settings.node(), volumes, allocator, volumeService);
+            services.add(new ControllerService(volumeService,
                     new SnapshotService(inventory, settings.locks(), Clock.systemUTC()), nfsVolumes));
         }
         NfsNodeService nfsNode = null;
@@ -84,6 +93,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, Clock.systemUTC());
             services.add(new NodeService(nodeVolumes, nfsNode, settings.node().value(), settings.maxVolumesPerNode(),
                     topology));
+            metrics.watchNode(settings.node(), volumes);
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,
                 Optional.ofNullable(nfsNode));

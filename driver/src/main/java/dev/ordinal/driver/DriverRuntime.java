@@ -6,6 +6,8 @@ import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.csi.CsiSocketServer;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.metrics.DriverMetrics;
+import dev.ordinal.driver.metrics.MetricsConfig;
 import dev.ordinal.driver.nfs.NfsMetrics;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.UsageCache;
@@ -38,14 +40,17 @@ public class DriverRuntime {
 
     private final DriverConfig config;
     private final MeterRegistry registry;
+    private final MetricsConfig metricsConfig;
     private final String version;
+    private volatile DriverMetrics metrics;
     private volatile CsiSocketServer server;
     private volatile DiskHealth health;
 
-    DriverRuntime(DriverConfig config, MeterRegistry registry,
+    DriverRuntime(DriverConfig config, MeterRegistry registry, MetricsConfig metricsConfig,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.config = config;
         this.registry = registry;
+        this.metricsConfig = metricsConfig;
         this.version = version;
     }
 
@@ -53,11 +58,12 @@ public class DriverRuntime {
         long started = System.nanoTime();
         NodeName node = new NodeName(nodeId());
         List<LocalDisk> disks = openDisks();
+        metrics = DriverMetrics.into(registry, metricsConfig);
         DriverAssembly assembly = DriverAssembly.build(new DriverAssembly.Settings(config.mode(), node, disks,
                 config.publishRoots().stream().map(Path::of).toList(), config.topology(),
                 config.maxVolumesPerNode(),
                 Quantity.parse("ordinal.default-volume-size", config.defaultVolumeSize()), version,
-                new VolumeLocks(), nfsSettings()));
+                new VolumeLocks(), nfsSettings()), metrics);
         assembly.nfsNode().ifPresent(nfs -> NfsMetrics.bind(nfs, registry));
         health = assembly.health();
         Path socket = CsiSocketServer.socketPath(config.endpoint());
@@ -73,6 +79,9 @@ public class DriverRuntime {
         CsiSocketServer running = server;
         if (running != null) {
             running.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
     }
 

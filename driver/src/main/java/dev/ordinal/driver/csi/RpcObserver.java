@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,9 +31,15 @@ final class RpcObserver implements ServerInterceptor {
     private static final Set<String> QUIET = Set.of("Probe", "GetPluginInfo", "GetPluginCapabilities",
             "ControllerGetCapabilities", "NodeGetCapabilities", "NodeGetInfo", "GetCapacity", "NodeGetVolumeStats");
     private static final String[] ID_FIELDS = {"volume_id", "name"};
+    /**
+     * grpc_status_code values as the sidecars write them (Go's codes.Code.String(): "InvalidArgument", not Java's
+     * "INVALID_ARGUMENT"), indexed by code number, so that queries written for the sidecars match ours.
+     */
+    private static final String[] CODE_NAMES = goCodeNames();
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+    /** Per full method name, one timer per status code, made on first use: a call allocates nothing here. */
+    private final ConcurrentHashMap<String, AtomicReferenceArray<Timer>> timers = new ConcurrentHashMap<>();
 
     RpcObserver(MeterRegistry registry) {
         this.registry = registry;
@@ -43,7 +50,7 @@ final class RpcObserver implements ServerInterceptor {
             ServerCallHandler<Q, A> next) {
         long start = System.nanoTime();
         String method = call.getMethodDescriptor().getBareMethodName();
-        String fullMethod = "/" + call.getMethodDescriptor().getFullMethodName();
+        String fullMethod = call.getMethodDescriptor().getFullMethodName();
         String[] subject = {""};
         ServerCall<Q, A> observed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
@@ -65,14 +72,21 @@ final class RpcObserver implements ServerInterceptor {
     }
 
     private Timer timer(String fullMethod, Status.Code code) {
-        String key = fullMethod + '/' + code.value();
-        return timers.computeIfAbsent(key, k -> Timer.builder("csi_plugin_operations")
-                .description("Duration of CSI operations served by the Ordinal driver")
-                .tag("driver_name", IdentityService.DRIVER_NAME)
-                .tag("method_name", fullMethod)
-                .tag("grpc_status_code", code.name())
-                .serviceLevelObjectives(BUCKETS)
-                .register(registry));
+        AtomicReferenceArray<Timer> byCode = timers.computeIfAbsent(fullMethod,
+                k -> new AtomicReferenceArray<>(CODE_NAMES.length));
+        Timer timer = byCode.get(code.value());
+        if (timer == null) {
+            // Registering twice is harmless (the registry returns the same timer), so a race needs no lock.
+            timer = Timer.builder("csi_plugin_operations")
+                    .description("Duration of CSI operations served by the Ordinal driver")
+                    .tag("driver_name", IdentityService.DRIVER_NAME)
+                    .tag("method_name", "/" + fullMethod)
+                    .tag("grpc_status_code", CODE_NAMES[code.value()])
+                    .serviceLevelObjectives(BUCKETS)
+                    .register(registry);
+            byCode.set(code.value(), timer);
+        }
+        return timer;
     }
 
     private static void log(String method, String subject, Status status, long nanos) {
@@ -107,6 +121,20 @@ final class RpcObserver implements ServerInterceptor {
             }
         }
         return "";
+    }
+
+    private static String[] goCodeNames() {
+        String[] names = new String[Status.Code.values().length];
+        for (Status.Code code : Status.Code.values()) {
+            StringBuilder name = new StringBuilder();
+            for (String word : code.name().split("_")) {
+                name.append(word.charAt(0)).append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+            }
+            // The one name Go spells differently beyond case: codes.Canceled.
+            names[code.value()] = code == Status.Code.CANCELLED ? "Canceled" : code == Status.Code.OK ? "OK"
+                    : name.toString();
+        }
+        return names;
     }
 
     private static Duration[] seconds(double... values) {

@@ -34,7 +34,12 @@ public final class Filesystems {
             case "xfs" -> new String[] {"mkfs.xfs", "-q", "-f", "-K", "--", device.toString()};
             default -> throw new DriverError.InvalidArgument("unsupported fsType " + fsType + " (ext4 or xfs)");
         };
-        Command.check("format of " + device + " as " + fsType, argv);
+        try {
+            Command.check("format of " + device + " as " + fsType, argv);
+        } catch (DriverError e) {
+            HostFailures.formatFailed(fsType);
+            throw e;
+        }
     }
 
     /** Suspends writes to the filesystem mounted at {@code mountPoint} and flushes it, for a consistent copy. */

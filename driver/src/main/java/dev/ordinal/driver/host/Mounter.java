@@ -1,5 +1,6 @@
 package dev.ordinal.driver.host;
 
+import dev.ordinal.driver.error.DriverError;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,14 +16,13 @@ public final class Mounter {
 
     /** Makes {@code source} (a directory, or a device node for block access) visible at {@code target}. */
     public static void bind(Path source, Path target, boolean readOnly, List<String> flags) {
-        Command.check("bind mount of " + source + " at " + target, bindArgs(source, target, readOnly, flags)
-                .toArray(String[]::new));
+        checkMount("bind", "bind mount of " + source + " at " + target, bindArgs(source, target, readOnly, flags));
     }
 
     /** Mounts the filesystem on {@code device} at {@code target}. */
     public static void mount(Path device, Path target, String fsType, boolean readOnly, List<String> flags) {
-        Command.check("mount of " + device + " (" + fsType + ") at " + target,
-                mountArgs(device, target, fsType, readOnly, flags).toArray(String[]::new));
+        checkMount("mount", "mount of " + device + " (" + fsType + ") at " + target,
+                mountArgs(device, target, fsType, readOnly, flags));
     }
 
     /** Unmounts whatever is mounted at {@code target}; a target that is not a mount point is left alone. */
@@ -30,7 +30,17 @@ public final class Mounter {
         if (!MountTable.read().isMountPoint(target)) {
             return;
         }
-        Command.check("unmount of " + target, "umount", "--", target.toString());
+        checkMount("unmount", "unmount of " + target, List.of("umount", "--", target.toString()));
+    }
+
+    /** Runs a mount(8) or umount(8) command line; a failure is reported to {@link HostFailures}, then thrown. */
+    private static void checkMount(String operation, String what, List<String> argv) {
+        try {
+            Command.check(what, argv.toArray(String[]::new));
+        } catch (DriverError e) {
+            HostFailures.mountFailed(operation);
+            throw e;
+        }
     }
 
     static List<String> bindArgs(Path source, Path target, boolean readOnly, List<String> flags) {

@@ -28,7 +28,7 @@ public final class LocalSnapshots {
     public List<SnapshotRecord> recover() {
         List<SnapshotRecord> found = new ArrayList<>();
         for (LocalDisk disk : volumes.disks()) {
-            found.addAll(LocalVolumes.sweep(disk, disk.snapshotsDir(),
+            found.addAll(volumes.sweep(disk, disk.snapshotsDir(),
                     files -> MetadataFile.readSnapshot(files.snapshotMetadata())));
         }
         return found;

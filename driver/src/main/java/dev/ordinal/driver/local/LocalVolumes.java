@@ -33,6 +33,7 @@ public final class LocalVolumes {
 
     private final NodeName node;
     private final Map<DiskName, LocalDisk> disks;
+    private volatile RecoveryListener recoveryListener = RecoveryListener.NONE;
 
     public LocalVolumes(NodeName node, List<LocalDisk> disks) {
         this.node = node;
@@ -47,6 +48,11 @@ public final class LocalVolumes {
 
     public List<LocalDisk> disks() {
         return List.copyOf(disks.values());
+    }
+
+    /** Who hears about the orphans {@link #recover()} finds (metrics); set before recovery runs. */
+    public void onRecovery(RecoveryListener listener) {
+        this.recoveryListener = listener;
     }
 
     public Optional<LocalDisk> disk(DiskName name) {
@@ -69,7 +75,7 @@ public final class LocalVolumes {
      * Walks one directory of entries (volumes or snapshots): entries whose metadata exists are returned, the rest
      * (unfinished creations, interrupted deletions) are removed. Symbolic links are never followed.
      */
-    static <T> List<T> sweep(LocalDisk disk, Path dir, java.util.function.Function<VolumeFiles, Optional<T>> reader) {
+    <T> List<T> sweep(LocalDisk disk, Path dir, java.util.function.Function<VolumeFiles, Optional<T>> reader) {
         List<T> found = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return found;
@@ -82,10 +88,12 @@ public final class LocalVolumes {
                     // "interrupted deletion") whatever it points at, outside the disk: leave it alone.
                     LOG.warnf("recovery disk=%s leaving symbolic link %s alone: not made by the driver", disk.name(),
                             entry);
+                    recoveryListener.found(disk.name(), RecoveryListener.Orphan.FOREIGN_LINK);
                     continue;
                 }
                 if (name.startsWith(DELETING)) {
                     LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), entry);
+                    recoveryListener.found(disk.name(), RecoveryListener.Orphan.INTERRUPTED_DELETION);
                     destroy(new VolumeFiles(entry));
                     continue;
                 }
@@ -97,6 +105,7 @@ public final class LocalVolumes {
                     found.add(record.get());
                 } else {
                     LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), entry);
+                    recoveryListener.found(disk.name(), RecoveryListener.Orphan.UNFINISHED_CREATION);
                     destroy(new VolumeFiles(entry));
                 }
             }

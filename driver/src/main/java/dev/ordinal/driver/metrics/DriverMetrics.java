@@ -1,0 +1,90 @@
+package dev.ordinal.driver.metrics;
+
+import dev.ordinal.allocator.Allocator;
+import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.driver.host.HostFailures;
+import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.local.VolumeUsage;
+import dev.ordinal.driver.volume.VolumeService;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The driver's own Prometheus metrics (the RPC histogram lives with the gRPC edge, in {@code csi.RpcObserver}).
+ * The assembly calls the {@code watch} methods as it builds each part; every meter is registered there, once,
+ * and read at scrape time or set by a hook, so no RPC allocates anything for metrics. See docs/METRICS.md.
+ */
+public final class DriverMetrics implements AutoCloseable {
+
+    private static final DriverMetrics DISABLED = new DriverMetrics(null, Duration.ZERO, 0);
+
+    private final MeterRegistry registry;
+    private final Duration sampleInterval;
+    private final int dirWalkLimit;
+    private final List<VolumeUsageSampler> samplers = new ArrayList<>();
+    private HostFailureCounters hostFailures;
+
+    private DriverMetrics(MeterRegistry registry, Duration sampleInterval, int dirWalkLimit) {
+        this.registry = registry;
+        this.sampleInterval = sampleInterval;
+        this.dirWalkLimit = dirWalkLimit;
+    }
+
+    /** No metrics at all: for assemblies without a registry (the in-process tests). */
+    public static DriverMetrics disabled() {
+        return DISABLED;
+    }
+
+    public static DriverMetrics into(MeterRegistry registry, MetricsConfig config) {
+        return into(registry, config.sampleInterval(), config.dirWalkLimit());
+    }
+
+    public static DriverMetrics into(MeterRegistry registry, Duration sampleInterval, int dirWalkLimit) {
+        if (sampleInterval.isNegative() || sampleInterval.isZero()) {
+            throw new IllegalArgumentException("ordinal.metrics.sample-interval must be positive: " + sampleInterval);
+        }
+        return new DriverMetrics(registry, sampleInterval, dirWalkLimit);
+    }
+
+    /** Orphan counts and mount/format failures of this node; call before recovery runs. */
+    public void watchHost(NodeName node, LocalVolumes volumes) {
+        if (registry == null) {
+            return;
+        }
+        volumes.onRecovery(new OrphanGauges(registry, node.value(), volumes.disks()));
+        hostFailures = new HostFailureCounters(registry, node.value());
+        HostFailures.listen(hostFailures);
+    }
+
+    /** Disk capacity and allocation from the allocator, and volume counts from the catalog. */
+    public void watchController(NodeName node, LocalVolumes volumes, Allocator allocator, VolumeService service) {
+        if (registry == null) {
+            return;
+        }
+        new ControllerGauges(registry, node, volumes.disks(), allocator, service);
+    }
+
+    /** Starts sampling the usage of this node's volumes in the background. */
+    public void watchNode(NodeName node, LocalVolumes volumes) {
+        if (registry == null) {
+            return;
+        }
+        samplers.add(new VolumeUsageSampler(registry, node.value(), new VolumeUsage(volumes, dirWalkLimit),
+                sampleInterval));
+    }
+
+    /** Stops the sampler and detaches the host hook; the meters stay with their registry. */
+    @Override
+    public void close() {
+        if (registry == null) {
+            return;
+        }
+        if (hostFailures != null) {
+            HostFailures.listen(null);
+        }
+        samplers.forEach(VolumeUsageSampler::close);
+        samplers.clear();
+    }
+}
