@@ -5,6 +5,7 @@ import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.store.SnapshotStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * data (a btrfs snapshot, a reflinked or sparse copy of the image, or a copied directory) and its metadata,
  * written last. A snapshot does not depend on its source: deleting the volume leaves the snapshot whole.
  */
-public final class LocalSnapshots {
+public final class LocalSnapshots implements SnapshotStore {
 
     private final LocalVolumes volumes;
 
@@ -25,6 +26,7 @@ public final class LocalSnapshots {
     }
 
     /** Finishes interrupted deletions, removes unfinished snapshots, and returns the snapshots that exist. */
+    @Override
     public List<SnapshotRecord> recover() {
         List<SnapshotRecord> found = new ArrayList<>();
         for (LocalDisk disk : volumes.disks()) {
@@ -35,6 +37,7 @@ public final class LocalSnapshots {
     }
 
     /** Takes the snapshot, or finishes taking it; the record is durable when this returns. */
+    @Override
     public SnapshotRecord create(SnapshotRecord snapshot, VolumeRecord source) {
         VolumeFiles files = volumes.snapshotFiles(snapshot.id());
         try {
@@ -47,6 +50,7 @@ public final class LocalSnapshots {
         return snapshot;
     }
 
+    @Override
     public Optional<SnapshotRecord> read(SnapshotId id) {
         if (!id.node().equals(volumes.node().value())
                 || volumes.disk(new dev.ordinal.allocator.model.DiskName(id.disk())).isEmpty()) {
@@ -56,6 +60,7 @@ public final class LocalSnapshots {
     }
 
     /** Removes the snapshot; one that does not exist is already deleted. */
+    @Override
     public void delete(SnapshotRecord snapshot) {
         LocalVolumes.remove(volumes.snapshotFiles(snapshot.id()));
     }

@@ -1,6 +1,8 @@
 package dev.ordinal.driver.local;
 
+import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
+import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountTable;
@@ -8,6 +10,7 @@ import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.store.VolumeStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -25,7 +28,7 @@ import org.jboss.logging.Logger;
  * {@code <disk>/volumes/<name>} holding its metadata and its data; the metadata is written last, so a directory
  * without it is a creation that never finished and was never acknowledged.
  */
-public final class LocalVolumes {
+public final class LocalVolumes implements VolumeStore {
 
     private static final Logger LOG = Logger.getLogger(LocalVolumes.class);
     /** Prefix of a volume directory whose deletion has begun; the rename makes the deletion's start atomic. */
@@ -63,6 +66,7 @@ public final class LocalVolumes {
      * Finishes what a crash interrupted (deletions begun, creations never acknowledged) and returns every volume
      * that exists. Runs before the socket serves, so nothing races with it.
      */
+    @Override
     public List<VolumeRecord> recover() {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
@@ -116,6 +120,7 @@ public final class LocalVolumes {
     }
 
     /** Makes the volume, or finishes making it; the record is durable when this returns. */
+    @Override
     public VolumeRecord create(VolumeRecord record) {
         VolumeFiles files = files(record.id());
         try {
@@ -129,11 +134,13 @@ public final class LocalVolumes {
     }
 
     /** Makes the volume as a writable copy of a snapshot on the same disk (a restore), or finishes making it. */
+    @Override
     public VolumeRecord createFrom(VolumeRecord record, SnapshotRecord snapshot) {
         return createFrom(record, snapshotFiles(snapshot.id()));
     }
 
     /** Makes the volume as a copy of another volume on the same disk (a clone), or finishes making it. */
+    @Override
     public VolumeRecord createFrom(VolumeRecord record, VolumeRecord source) {
         return createFrom(record, files(source.id()));
     }
@@ -152,6 +159,7 @@ public final class LocalVolumes {
     }
 
     /** The controller's half of an expansion: the data may hold the new size, then the metadata says so. */
+    @Override
     public VolumeRecord grow(VolumeRecord grown) {
         VolumeFiles files = files(grown.id());
         LayoutStore.of(grown.layout()).grow(files, grown.capacity().bytes());
@@ -160,6 +168,7 @@ public final class LocalVolumes {
     }
 
     /** The volume as stored, or empty when it does not exist on this node. */
+    @Override
     public Optional<VolumeRecord> read(VolumeId id) {
         if (!id.node().equals(node.value()) || !disks.containsKey(new DiskName(id.disk()))) {
             return Optional.empty();
@@ -168,6 +177,7 @@ public final class LocalVolumes {
     }
 
     /** Removes the volume; a volume that does not exist is already deleted. */
+    @Override
     public void delete(VolumeRecord record) {
         VolumeFiles files = files(record.id());
         if (Files.exists(files.dir()) && LayoutStore.of(record.layout()).inUse(files, MountTable.read())) {
@@ -192,6 +202,24 @@ public final class LocalVolumes {
             }
         }
         destroy(new VolumeFiles(doomed));
+    }
+
+    @Override
+    public void requireServes(VolumeId id) {
+        if (!id.node().equals(node.value())) {
+            throw new DriverError.FailedPrecondition("volume " + id + " lives on node " + id.node()
+                    + "; this driver serves node " + node);
+        }
+        if (!disks.containsKey(new DiskName(id.disk()))) {
+            throw new DriverError.FailedPrecondition("volume " + id + " lives on disk " + id.disk()
+                    + ", which is not configured on node " + node);
+        }
+    }
+
+    @Override
+    public Optional<Capacity> largestDisk(Layout layout) {
+        return disks.values().stream().filter(d -> d.offers(layout)).map(LocalDisk::capacity)
+                .max(java.util.Comparator.naturalOrder());
     }
 
     VolumeFiles files(VolumeId id) {

@@ -5,13 +5,13 @@ import dev.ordinal.allocator.model.Allocation;
 import dev.ordinal.allocator.model.OwnerGroup;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.error.DriverError;
-import dev.ordinal.driver.local.LocalSnapshots;
-import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.store.SnapshotStore;
+import dev.ordinal.driver.store.VolumeStore;
 import java.util.Optional;
 
 /**
@@ -21,13 +21,13 @@ import java.util.Optional;
  */
 public final class Inventory {
 
-    final LocalVolumes volumes;
-    final LocalSnapshots snapshots;
+    final VolumeStore volumes;
+    final SnapshotStore snapshots;
     final Allocator allocator;
     final Catalog<VolumeRecord> volumeCatalog = new Catalog<>(VolumeRecord::csiName, r -> r.id().toString());
     final Catalog<SnapshotRecord> snapshotCatalog = new Catalog<>(SnapshotRecord::csiName, r -> r.id().toString());
 
-    public Inventory(LocalVolumes volumes, LocalSnapshots snapshots, Allocator allocator) {
+    public Inventory(VolumeStore volumes, SnapshotStore snapshots, Allocator allocator) {
         this.volumes = volumes;
         this.snapshots = snapshots;
         this.allocator = allocator;

@@ -4,7 +4,6 @@ import dev.ordinal.allocator.Decision;
 import dev.ordinal.allocator.Reservation;
 import dev.ordinal.allocator.ResizeResult;
 import dev.ordinal.allocator.model.Capacity;
-import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.allocator.model.PlacementRequest;
@@ -93,14 +92,7 @@ public final class VolumeService {
             return;
         }
         VolumeId id = parsed.get();
-        if (!id.node().equals(inventory.volumes.node().value())) {
-            throw new DriverError.FailedPrecondition("volume " + id + " lives on node " + id.node()
-                    + "; this driver serves node " + inventory.volumes.node());
-        }
-        if (inventory.volumes.disk(new DiskName(id.disk())).isEmpty()) {
-            throw new DriverError.FailedPrecondition("volume " + id + " lives on disk " + id.disk()
-                    + ", which is not configured on node " + inventory.volumes.node());
-        }
+        inventory.volumes.requireServes(id);
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "DeleteVolume")) {
             Optional<VolumeRecord> record = inventory.volumeCatalog.byId(id.toString())
                     .or(() -> inventory.volumes.read(id));
@@ -272,11 +264,10 @@ public final class VolumeService {
 
     /** A size no configured disk could ever hold is out of range, not a temporary shortage. */
     private void requireSomeDiskLargeEnough(Layout layout, Capacity size) {
-        long largest = inventory.volumes.disks().stream().filter(d -> d.offers(layout))
-                .mapToLong(d -> d.capacity().bytes()).max().orElse(Long.MAX_VALUE);
-        if (size.bytes() > largest) {
+        Optional<Capacity> largest = inventory.volumes.largestDisk(layout);
+        if (largest.isPresent() && size.bytes() > largest.get().bytes()) {
             throw new DriverError.OutOfRange("capacity " + size + " is larger than any disk offering layout " + layout
-                    + " on node " + inventory.volumes.node() + " (largest: " + Capacity.format(largest) + ")");
+                    + " (largest: " + largest.get() + ")");
         }
     }
 
