@@ -6,6 +6,11 @@ import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
+import dev.ordinal.driver.cluster.ClusterSettings;
+import dev.ordinal.driver.cluster.ClusterSnapshots;
+import dev.ordinal.driver.cluster.ClusterVolumes;
+import dev.ordinal.driver.cluster.NodeAgent;
+import dev.ordinal.driver.cluster.NodeDirectory;
 import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
@@ -36,12 +41,19 @@ import java.util.Optional;
  * runtime and the tests assemble the driver the same way.
  */
 public record DriverAssembly(List<BindableService> services, Optional<Inventory> inventory, DiskHealth health,
-        Optional<NfsNodeService> nfsNode) {
+        Optional<NfsNodeService> nfsNode, List<AutoCloseable> background) implements AutoCloseable {
 
     /** Everything the services depend on, already checked. */
     public record Settings(DriverMode mode, NodeName node, List<LocalDisk> disks, List<Path> publishRoots,
             Map<String, String> topology, long maxVolumesPerNode, Capacity defaultVolumeSize, String version,
-            VolumeLocks locks, NfsSettings nfs) {
+            VolumeLocks locks, NfsSettings nfs, Optional<ClusterSettings> cluster) {
+
+        public Settings(DriverMode mode, NodeName node, List<LocalDisk> disks, List<Path> publishRoots,
+                Map<String, String> topology, long maxVolumesPerNode, Capacity defaultVolumeSize, String version,
+                VolumeLocks locks, NfsSettings nfs) {
+            this(mode, node, disks, publishRoots, topology, maxVolumesPerNode, defaultVolumeSize, version, locks, nfs,
+                    Optional.empty());
+        }
 
         /** Without NFS exports (NFS is opt-in); node state under /tmp. */
         public Settings(DriverMode mode, NodeName node, List<LocalDisk> disks, List<Path> publishRoots,
@@ -67,24 +79,48 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         List<BindableService> services = new ArrayList<>();
         services.add(new IdentityService(settings.version(), settings.mode().controller(), health::allUsable));
         Inventory inventory = null;
+        List<AutoCloseable> background = new ArrayList<>();
+        LocalSnapshots localSnapshots = new LocalSnapshots(volumes);
         if (settings.mode().controller()) {
-            // The allocator's model of this node: its disks, and (after recovery) every volume on them.
             Allocator allocator = new Allocator();
-            allocator.addNode(new Node(settings.node(), topology, true));
-            for (LocalDisk disk : settings.disks()) {
-                allocator.addDisk(settings.node(), new Disk(disk.name(), disk.layouts(), disk.capacity(),
-                        Capacity.ZERO));
-            }
-            inventory = new Inventory(volumes, new LocalSnapshots(volumes), allocator);
-            inventory.recover();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
                     settings.defaultVolumeSize(), Clock.systemUTC());
             nfsVolumes.recover();
+            if (settings.cluster().isPresent()) {
+                // The allocator's model is the cluster's: every node as its agent reports it in an OrdinalNode,
+                // and every OrdinalVolume and OrdinalSnapshot.
+                ClusterSettings cluster = settings.cluster().get();
+                NodeDirectory nodes = new NodeDirectory(cluster.client(), allocator);
+                inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout()),
+                        new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);
+                Inventory counted = inventory;
+                background.add(nodes.onJoin(counted::recount).start());
+            } else {
+                // The allocator's model of this node: its disks, and (after recovery) every volume on them.
+                allocator.addNode(new Node(settings.node(), topology, true));
+                for (LocalDisk disk : settings.disks()) {
+                    allocator.addDisk(settings.node(), new Disk(disk.name(), disk.layouts(), disk.capacity(),
+                            Capacity.ZERO));
+                }
+                inventory = new Inventory(volumes, localSnapshots, allocator);
+            }
+            inventory.recover();
             VolumeService volumeService = new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(),
                     Clock.systemUTC());
             metrics.watchController(settings.node(), volumes, allocator, volumeService);
             services.add(new ControllerService(volumeService,
                     new SnapshotService(inventory, settings.locks(), Clock.systemUTC()), nfsVolumes));
+        }
+        if (settings.mode().node() && (!settings.mode().controller() || settings.cluster().isPresent())) {
+            // The node's own disks are recovered here when no local inventory did it: finish interrupted
+            // deletions, remove unacknowledged creations, before anything is served or reconciled.
+            volumes.recover();
+            localSnapshots.recover();
+        }
+        if (settings.mode().node() && settings.cluster().isPresent()) {
+            ClusterSettings cluster = settings.cluster().get();
+            background.add(new NodeAgent(cluster.client(), settings.node(), volumes, localSnapshots, topology,
+                    cluster.resync(), cluster.orphanGrace(), Clock.systemUTC()).start());
         }
         NfsNodeService nfsNode = null;
         if (settings.mode().node()) {
@@ -96,6 +132,18 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             metrics.watchNode(settings.node(), volumes);
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,
-                Optional.ofNullable(nfsNode));
+                Optional.ofNullable(nfsNode), List.copyOf(background));
+    }
+
+    /** Stops the informers and timers of cluster mode. */
+    @Override
+    public void close() {
+        for (AutoCloseable running : background) {
+            try {
+                running.close();
+            } catch (Exception e) {
+                // Closing is best effort: the process is stopping.
+            }
+        }
     }
 }

@@ -65,6 +65,26 @@ public interface DriverConfig {
         String nodeMount();
     }
 
+    /** Cluster mode: OrdinalVolume resources between the controller and node agents (the chart turns it on). */
+    Cluster cluster();
+
+    interface Cluster {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How long the controller waits for a node agent within one RPC before answering ABORTED. */
+        @WithDefault("60s")
+        java.time.Duration readyTimeout();
+
+        /** How often a node agent re-reads every resource, reports its disks and checks for leaks. */
+        @WithDefault("30s")
+        java.time.Duration resync();
+
+        /** How long a volume that no resource references stays before its node agent deletes it. */
+        @WithDefault("10m")
+        java.time.Duration orphanGrace();
+    }
+
     /** Threads that run CSI handlers (they block on mounts and mkfs). */
     @WithDefault("32")
     int handlerThreads();

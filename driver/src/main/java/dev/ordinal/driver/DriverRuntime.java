@@ -3,6 +3,7 @@ package dev.ordinal.driver;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.driver.cluster.ClusterSettings;
 import dev.ordinal.driver.csi.CsiSocketServer;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
@@ -46,12 +47,27 @@ public class DriverRuntime {
     private volatile CsiSocketServer server;
     private volatile DiskHealth health;
 
+    private final jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> kubernetes;
+    private volatile DriverAssembly assembly;
+
     DriverRuntime(DriverConfig config, MeterRegistry registry, MetricsConfig metricsConfig,
-            @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
+            @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version,
+            jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> kubernetes) {
         this.config = config;
         this.registry = registry;
         this.metricsConfig = metricsConfig;
         this.version = version;
+        // Looked up only in cluster mode, so the all-in-one job never reaches for a Kubernetes API.
+        this.kubernetes = kubernetes;
+    }
+
+    private Optional<ClusterSettings> clusterSettings() {
+        DriverConfig.Cluster cluster = config.cluster();
+        if (!cluster.enabled()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClusterSettings(kubernetes.get(), cluster.readyTimeout(), cluster.resync(),
+                cluster.orphanGrace()));
     }
 
     void start(@Observes StartupEvent event) throws IOException {
@@ -59,11 +75,11 @@ public class DriverRuntime {
         NodeName node = new NodeName(nodeId());
         List<LocalDisk> disks = openDisks();
         metrics = DriverMetrics.into(registry, metricsConfig);
-        DriverAssembly assembly = DriverAssembly.build(new DriverAssembly.Settings(config.mode(), node, disks,
+        assembly = DriverAssembly.build(new DriverAssembly.Settings(config.mode(), node, disks,
                 config.publishRoots().stream().map(Path::of).toList(), config.topology(),
                 config.maxVolumesPerNode(),
                 Quantity.parse("ordinal.default-volume-size", config.defaultVolumeSize()), version,
-                new VolumeLocks(), nfsSettings()), metrics);
+                new VolumeLocks(), nfsSettings(), clusterSettings()), metrics);
         assembly.nfsNode().ifPresent(nfs -> NfsMetrics.bind(nfs, registry));
         health = assembly.health();
         Path socket = CsiSocketServer.socketPath(config.endpoint());
@@ -82,6 +98,9 @@ public class DriverRuntime {
         }
         if (metrics != null) {
             metrics.close();
+        }
+        if (assembly != null) {
+            assembly.close();
         }
     }
 
@@ -117,7 +136,7 @@ public class DriverRuntime {
             disks.add(DiskSetup.open(new DiskName(name), Path.of(entry.substring(eq + 1).strip()), capacity,
                     config.createDiskDirs()));
         }
-        if (disks.isEmpty()) {
+        if (disks.isEmpty() && (config.mode().node() || !config.cluster().enabled())) {
             throw new IllegalArgumentException("no disks configured (ordinal.disks=name=directory,...)");
         }
         return disks;

@@ -31,7 +31,17 @@ public final class LocalSnapshots implements SnapshotStore {
         List<SnapshotRecord> found = new ArrayList<>();
         for (LocalDisk disk : volumes.disks()) {
             found.addAll(volumes.sweep(disk, disk.snapshotsDir(),
-                    files -> MetadataFile.readSnapshot(files.snapshotMetadata())));
+                    files -> MetadataFile.readSnapshot(files.snapshotMetadata()), true));
+        }
+        return found;
+    }
+
+    /** The snapshots whose metadata exists, touching nothing (see {@link LocalVolumes#list()}). */
+    public List<SnapshotRecord> list() {
+        List<SnapshotRecord> found = new ArrayList<>();
+        for (LocalDisk disk : volumes.disks()) {
+            found.addAll(volumes.sweep(disk, disk.snapshotsDir(),
+                    files -> MetadataFile.readSnapshot(files.snapshotMetadata()), false));
         }
         return found;
     }

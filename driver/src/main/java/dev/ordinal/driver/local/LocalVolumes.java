@@ -54,6 +54,11 @@ public final class LocalVolumes implements VolumeStore {
     }
 
     /** Who hears about the orphans {@link #recover()} finds (metrics); set before recovery runs. */
+    /** Tells the listener of an orphan found after start-up (by a node agent's leak check). */
+    public void orphanFound(DiskName disk, RecoveryListener.Orphan kind) {
+        recoveryListener.found(disk, kind);
+    }
+
     public void onRecovery(RecoveryListener listener) {
         this.recoveryListener = listener;
     }
@@ -70,7 +75,19 @@ public final class LocalVolumes implements VolumeStore {
     public List<VolumeRecord> recover() {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
-            found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata())));
+            found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()), true));
+        }
+        return found;
+    }
+
+    /**
+     * The volumes whose metadata exists, touching nothing: safe while creations are in flight (a node agent's
+     * leak check runs beside them).
+     */
+    public List<VolumeRecord> list() {
+        List<VolumeRecord> found = new ArrayList<>();
+        for (LocalDisk disk : disks.values()) {
+            found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()), false));
         }
         return found;
     }
@@ -79,7 +96,8 @@ public final class LocalVolumes implements VolumeStore {
      * Walks one directory of entries (volumes or snapshots): entries whose metadata exists are returned, the rest
      * (unfinished creations, interrupted deletions) are removed. Symbolic links are never followed.
      */
-    <T> List<T> sweep(LocalDisk disk, Path dir, java.util.function.Function<VolumeFiles, Optional<T>> reader) {
+    <T> List<T> sweep(LocalDisk disk, Path dir, java.util.function.Function<VolumeFiles, Optional<T>> reader,
+            boolean repair) {
         List<T> found = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return found;
@@ -87,6 +105,13 @@ public final class LocalVolumes implements VolumeStore {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
+                if (!repair) {
+                    if (!name.startsWith(DELETING) && VolumeId.NAME.matcher(name).matches()
+                            && !Files.isSymbolicLink(entry) && Files.isDirectory(entry)) {
+                        reader.apply(new VolumeFiles(entry)).ifPresent(found::add);
+                    }
+                    continue;
+                }
                 if (Files.isSymbolicLink(entry)) {
                     // The driver never makes links. Following one would delete (as an "unfinished creation" or
                     // "interrupted deletion") whatever it points at, outside the disk: leave it alone.

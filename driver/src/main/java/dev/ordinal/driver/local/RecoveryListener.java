@@ -14,7 +14,12 @@ public interface RecoveryListener {
         /** A {@code .deleting-*} directory: a DeleteVolume that never finished (removed). */
         INTERRUPTED_DELETION,
         /** A symbolic link in the volumes directory, which the driver never makes (left in place). */
-        FOREIGN_LINK
+        FOREIGN_LINK,
+        /**
+         * A volume with metadata that no OrdinalVolume references (cluster mode): removed by the node agent once
+         * it has stayed unreferenced for the grace period.
+         */
+        UNREFERENCED
     }
 
     void found(DiskName disk, Orphan kind);

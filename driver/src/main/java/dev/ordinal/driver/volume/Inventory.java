@@ -21,6 +21,8 @@ import java.util.Optional;
  */
 public final class Inventory {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Inventory.class);
+
     final VolumeStore volumes;
     final SnapshotStore snapshots;
     final Allocator allocator;
@@ -37,11 +39,34 @@ public final class Inventory {
     public void recover() {
         for (VolumeRecord record : volumes.recover()) {
             volumeCatalog.put(record);
-            allocator.addAllocation(allocationOf(record));
+            count(allocationOf(record));
         }
         for (SnapshotRecord record : snapshots.recover()) {
             snapshotCatalog.put(record);
-            allocator.addAllocation(allocationOf(record));
+            count(allocationOf(record));
+        }
+    }
+
+    /**
+     * Counts again the space of the volumes and snapshots on {@code node}, when a node (re)joins the allocator's
+     * model: its volumes' space must be taken before anything new is placed there.
+     */
+    public void recount(String node) {
+        volumeCatalog.all().stream().filter(r -> r.id().node().equals(node)).map(Inventory::allocationOf)
+                .forEach(this::count);
+        snapshotCatalog.all().stream().filter(r -> r.id().node().equals(node)).map(Inventory::allocationOf)
+                .forEach(this::count);
+    }
+
+    private void count(Allocation allocation) {
+        if (allocator.allocation(allocation.volume()).isPresent()) {
+            return;
+        }
+        try {
+            allocator.addAllocation(allocation);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // A node (or disk) that has not reported yet: its space is counted when it joins (recount).
+            LOG.infof("not counting %s yet: %s", allocation.volume(), e.getMessage());
         }
     }
 

@@ -1,0 +1,377 @@
+package dev.ordinal.driver.cluster;
+
+import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.local.DiskSetup;
+import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.local.LocalSnapshots;
+import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.local.RecoveryListener;
+import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.SnapshotId;
+import dev.ordinal.driver.model.SnapshotRecord;
+import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeRecord;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * The node side of the cluster contract: watches the OrdinalVolumes and OrdinalSnapshots of this node, makes,
+ * grows, snapshots and deletes them with the local backend, and writes their status; reports the node's disks
+ * in its OrdinalNode; and finds volumes on its disks that no resource references. Everything it does is derived
+ * from the resources and the disks, so after a restart the informers' first listing is all it needs to converge.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class);
+
+    private final KubernetesClient client;
+    private final NodeName node;
+    private final LocalVolumes volumes;
+    private final LocalSnapshots snapshots;
+    private final Map<String, String> topology;
+    private final Duration resync;
+    private final Duration orphanGrace;
+    private final Clock clock;
+    private final Map<String, Instant> unreferencedSince = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "ordinal-node-agent");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private SharedIndexInformer<OrdinalVolume> volumeInformer;
+    private SharedIndexInformer<OrdinalSnapshot> snapshotInformer;
+
+    public NodeAgent(KubernetesClient client, NodeName node, LocalVolumes volumes, LocalSnapshots snapshots,
+            Map<String, String> topology, Duration resync, Duration orphanGrace, Clock clock) {
+        this.client = client;
+        this.node = node;
+        this.volumes = volumes;
+        this.snapshots = snapshots;
+        this.topology = Map.copyOf(topology);
+        this.resync = resync;
+        this.orphanGrace = orphanGrace;
+        this.clock = clock;
+    }
+
+    public NodeAgent start() {
+        report();
+        String label = Resources.nodeLabel(node.value());
+        volumeInformer = client.resources(OrdinalVolume.class).withLabel(OrdinalVolume.NODE_LABEL, label)
+                .inform(handler(this::reconcile), resync.toMillis());
+        snapshotInformer = client.resources(OrdinalSnapshot.class).withLabel(OrdinalVolume.NODE_LABEL, label)
+                .inform(handler(this::reconcile), resync.toMillis());
+        timer.scheduleWithFixedDelay(this::housekeeping, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.infof("node agent node=%s watching its volumes and snapshots (resync %s, orphan grace %s)", node,
+                resync, orphanGrace);
+        return this;
+    }
+
+    /** One pass of the periodic work: the node's report and the leak check. Public for tests that drive time. */
+    public void housekeeping() {
+        try {
+            report();
+            checkLeaks();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "node=%s housekeeping failed; it runs again in %s", node, resync);
+        }
+    }
+
+    synchronized void reconcile(OrdinalVolume resource) {
+        VolumeRecord wanted = Resources.volume(resource);
+        if (!wanted.id().node().equals(node.value())) {
+            return;
+        }
+        if (resource.getMetadata().getDeletionTimestamp() != null) {
+            if (resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)) {
+                try {
+                    volumes.delete(wanted);
+                    dropFinalizer(resource);
+                    LOG.infof("volume=%s deleted from node=%s", wanted.id(), node);
+                } catch (DriverError e) {
+                    volumeStatus(resource, Resources.FAILED, Resources.codeOf(e), e.getMessage(),
+                            wanted.capacity().bytes());
+                }
+            }
+            return;
+        }
+        OrdinalVolume.Status status = resource.getStatus();
+        if (status != null && Resources.READY.equals(status.phase)
+                && status.actualSizeBytes >= wanted.capacity().bytes()) {
+            return;
+        }
+        Optional<VolumeRecord> existing = volumes.read(wanted.id());
+        try {
+            VolumeRecord made;
+            if (existing.isEmpty()) {
+                made = switch (wanted.source()) {
+                    case ContentSource.Empty e -> volumes.create(wanted);
+                    case ContentSource.FromSnapshot s -> volumes.createFrom(wanted, localSnapshot(s.snapshotId()));
+                    case ContentSource.FromVolume v -> volumes.createFrom(wanted, localVolume(v.volumeId()));
+                };
+            } else if (existing.get().capacity().bytes() < wanted.capacity().bytes()) {
+                made = volumes.grow(existing.get().withCapacity(wanted.capacity()));
+            } else {
+                made = existing.get();
+            }
+            volumeStatus(resource, Resources.READY, null, null, made.capacity().bytes());
+        } catch (DriverError e) {
+            LOG.warnf("volume=%s node=%s failed: %s", wanted.id(), node, e.getMessage());
+            volumeStatus(resource, Resources.FAILED, Resources.codeOf(e), e.getMessage(),
+                    existing.map(r -> r.capacity().bytes()).orElse(0L));
+        }
+    }
+
+    synchronized void reconcile(OrdinalSnapshot resource) {
+        SnapshotRecord wanted = Resources.snapshot(resource);
+        if (!wanted.id().node().equals(node.value())) {
+            return;
+        }
+        if (resource.getMetadata().getDeletionTimestamp() != null) {
+            if (resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)) {
+                try {
+                    snapshots.delete(wanted);
+                    dropFinalizer(resource);
+                } catch (DriverError e) {
+                    snapshotStatus(resource, Resources.FAILED, false, Resources.codeOf(e), e.getMessage());
+                }
+            }
+            return;
+        }
+        if (resource.getStatus() != null && resource.getStatus().readyToUse) {
+            return;
+        }
+        try {
+            if (snapshots.read(wanted.id()).isEmpty()) {
+                snapshots.create(wanted, localVolume(wanted.source().toString()));
+            }
+            snapshotStatus(resource, Resources.READY, true, null, null);
+        } catch (DriverError e) {
+            snapshotStatus(resource, Resources.FAILED, false, Resources.codeOf(e), e.getMessage());
+        }
+    }
+
+    /** Writes this node's OrdinalNode status: its topology and each disk's capacity, free room and health. */
+    void report() {
+        Map<String, Long> taken = new HashMap<>();
+        volumes.list().forEach(v -> taken.merge(v.id().disk(), v.capacity().bytes(), Long::sum));
+        snapshots.list().forEach(s -> taken.merge(s.id().disk(), s.size().bytes(), Long::sum));
+        List<OrdinalNode.DiskStatus> disks = new ArrayList<>();
+        for (LocalDisk disk : volumes.disks()) {
+            OrdinalNode.DiskStatus status = new OrdinalNode.DiskStatus();
+            status.name = disk.name().value();
+            status.path = disk.root().toString();
+            status.filesystem = disk.filesystem();
+            status.layouts = disk.layouts().stream().map(l -> l.wireName()).sorted().toList();
+            status.capacityBytes = disk.capacity().bytes();
+            status.allocatableBytes = Math.max(0, disk.capacity().bytes() - taken.getOrDefault(status.name, 0L));
+            status.healthy = DiskSetup.usable(disk);
+            disks.add(status);
+        }
+        OrdinalNode.Status status = new OrdinalNode.Status();
+        status.topology = topology;
+        status.disks = disks;
+        status.heartbeat = clock.instant().toString();
+        var resource = client.resources(OrdinalNode.class).withName(node.value());
+        if (resource.get() == null) {
+            OrdinalNode fresh = new OrdinalNode();
+            fresh.setMetadata(new ObjectMetaBuilder().withName(node.value()).build());
+            fresh.setSpec(new OrdinalNode.Spec());
+            try {
+                resource.create(fresh);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        // The whole status is replaced: a merge of lists would keep disks this node no longer has.
+        resource.editStatus(current -> {
+            current.setStatus(status);
+            return current;
+        });
+    }
+
+    /**
+     * Volumes on this node's disks that no OrdinalVolume references: reported (metric and event) when first seen,
+     * and deleted only once they have stayed unreferenced for the grace period, are not in use, and were made
+     * longer ago than the grace period (so a creation racing with this check is never taken for a leak).
+     */
+    synchronized void checkLeaks() {
+        if (volumeInformer == null || !volumeInformer.hasSynced()) {
+            return;
+        }
+        Set<String> referenced = volumeInformer.getStore().list().stream()
+                .map(r -> r.getSpec().volumeId).collect(Collectors.toSet());
+        Instant now = clock.instant();
+        Set<String> seen = new java.util.HashSet<>();
+        for (VolumeRecord volume : volumes.list()) {
+            String id = volume.id().toString();
+            if (referenced.contains(id)) {
+                continue;
+            }
+            seen.add(id);
+            Instant first = unreferencedSince.computeIfAbsent(id, k -> {
+                volumes.orphanFound(new dev.ordinal.allocator.model.DiskName(volume.id().disk()),
+                        RecoveryListener.Orphan.UNREFERENCED);
+                event("OrphanVolumeFound", "volume " + id + " (" + volume.capacity() + ", claim "
+                        + volume.claim() + ") is on disk " + volume.id().disk() + " but no OrdinalVolume references "
+                        + "it; it is deleted after " + orphanGrace + " unless one does");
+                return now;
+            });
+            boolean expired = !first.plus(orphanGrace).isAfter(now) && !volume.createdAt().plus(orphanGrace)
+                    .isAfter(now);
+            if (expired) {
+                try {
+                    volumes.delete(volume);
+                    unreferencedSince.remove(id);
+                    event("OrphanVolumeDeleted", "volume " + id + " stayed unreferenced for " + orphanGrace
+                            + " and was deleted");
+                } catch (DriverError e) {
+                    LOG.warnf("orphan volume=%s not deleted: %s", id, e.getMessage());
+                }
+            }
+        }
+        unreferencedSince.keySet().retainAll(seen);
+    }
+
+    /** Volumes found unreferenced and waiting out their grace period. */
+    public Set<String> orphans() {
+        return Set.copyOf(unreferencedSince.keySet());
+    }
+
+    private SnapshotRecord localSnapshot(String rawId) {
+        SnapshotId id = SnapshotId.parse(rawId).orElseThrow(() -> new DriverError.NotFound("snapshot " + rawId
+                + " is not an id this driver made"));
+        return snapshots.read(id).orElseThrow(() -> new DriverError.NotFound("snapshot " + id + " is not on node "
+                + node));
+    }
+
+    private VolumeRecord localVolume(String rawId) {
+        VolumeId id = VolumeId.parse(rawId).orElseThrow(() -> new DriverError.NotFound("volume " + rawId
+                + " is not an id this driver made"));
+        return volumes.read(id).orElseThrow(() -> new DriverError.NotFound("volume " + id + " is not on node "
+                + node));
+    }
+
+    private void volumeStatus(OrdinalVolume resource, String phase, String code, String message, long size) {
+        OrdinalVolume.Status status = new OrdinalVolume.Status();
+        status.phase = phase;
+        status.code = code;
+        status.message = message;
+        status.actualSizeBytes = size;
+        status.path = Resources.READY.equals(phase) ? resource.getSpec().volumeId : null;
+        status.observedGeneration = resource.getMetadata().getGeneration();
+        resource.setStatus(status);
+        patchStatus(() -> client.resource(resource).patchStatus());
+    }
+
+    private void snapshotStatus(OrdinalSnapshot resource, String phase, boolean ready, String code, String message) {
+        OrdinalSnapshot.Status status = new OrdinalSnapshot.Status();
+        status.phase = phase;
+        status.readyToUse = ready;
+        status.code = code;
+        status.message = message;
+        resource.setStatus(status);
+        patchStatus(() -> client.resource(resource).patchStatus());
+    }
+
+    private void dropFinalizer(io.fabric8.kubernetes.api.model.HasMetadata resource) {
+        try {
+            client.resource(resource).edit(r -> {
+                r.getMetadata().getFinalizers().remove(OrdinalVolume.FINALIZER);
+                return r;
+            });
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private static void patchStatus(Runnable patch) {
+        try {
+            patch.run();
+        } catch (KubernetesClientException e) {
+            // Gone already (deleted while we worked): nothing left to report on.
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private void event(String reason, String message) {
+        LOG.warnf("node=%s %s: %s", node, reason, message);
+        try {
+            client.v1().events().inNamespace("default").resource(new EventBuilder()
+                    .withMetadata(new ObjectMetaBuilder().withGenerateName("ordinal-" + node.value() + "-").build())
+                    .withNewInvolvedObject().withApiVersion(OrdinalVolume.GROUP + "/v1alpha1").withKind("OrdinalNode")
+                    .withName(node.value()).endInvolvedObject()
+                    .withReason(reason).withMessage(message).withType("Warning")
+                    .withFirstTimestamp(clock.instant().toString()).withLastTimestamp(clock.instant().toString())
+                    .withCount(1).withNewSource().withComponent("ordinal-node-agent").withHost(node.value())
+                    .endSource().build()).create();
+        } catch (KubernetesClientException e) {
+            LOG.debugf("event %s not recorded: %s", reason, e.getMessage());
+        }
+    }
+
+    private static <T> ResourceEventHandler<T> handler(Consumer<T> reconcile) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T resource) {
+                run(reconcile, resource);
+            }
+
+            @Override
+            public void onUpdate(T before, T after) {
+                run(reconcile, after);
+            }
+
+            @Override
+            public void onDelete(T resource, boolean unknownFinalState) {
+                // The finalizer guarantees an update with a deletion timestamp first; that is where data goes.
+            }
+        };
+    }
+
+    private static <T> void run(Consumer<T> reconcile, T resource) {
+        try {
+            reconcile.accept(resource);
+        } catch (RuntimeException e) {
+            // The informer's next resync tries again.
+            LOG.warnf(e, "reconcile failed");
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        if (volumeInformer != null) {
+            volumeInformer.close();
+        }
+        if (snapshotInformer != null) {
+            snapshotInformer.close();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.ordinal.driver.cluster;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * The contract between the controller and a node agent for one volume: the controller writes the spec (where the
+ * volume goes, how large, from what), the node agent makes it on its disk and writes the status. Cluster-scoped,
+ * like the PersistentVolume it backs. The CRD with its printer columns is in deploy/crds/.
+ */
+@Group(OrdinalVolume.GROUP)
+@Version("v1alpha1")
+@Kind("OrdinalVolume")
+@Plural("ordinalvolumes")
+@Singular("ordinalvolume")
+@ShortNames("ovol")
+public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVolume.Status> {
+
+    public static final String GROUP = "ordinal.csi.dev";
+    /** The node agent's finalizer: the resource stays until the data on the node is gone. */
+    public static final String FINALIZER = GROUP + "/data";
+    /** Lets each node agent watch only its own volumes. */
+    public static final String NODE_LABEL = GROUP + "/node";
+
+    /** What the controller asks for. */
+    public static class Spec {
+        public String volumeName;
+        public String volumeId;
+        public String node;
+        public String disk;
+        public String layout;
+        public long sizeBytes;
+        public boolean block;
+        public String fsType;
+        public java.util.Map<String, String> parameters;
+        public String claimNamespace;
+        public String claimName;
+        public String persistentVolume;
+        /** The StatefulSet claim group (template-statefulset) and ordinal, when the claim name has one. */
+        public String statefulSet;
+        public Integer ordinal;
+        public String sourceSnapshotId;
+        public String sourceVolumeId;
+        public String createdAt;
+    }
+
+    /** What the node agent reports. */
+    public static class Status {
+        /** Pending, Ready, Failed or Deleting. */
+        public String phase;
+        public String path;
+        public long actualSizeBytes;
+        /** The gRPC code of a failure (RESOURCE_EXHAUSTED...), which the controller re-raises. */
+        public String code;
+        public String message;
+        public Long observedGeneration;
+    }
+}

@@ -1,0 +1,310 @@
+package dev.ordinal.driver.cluster;
+
+import static dev.ordinal.driver.support.Csi.MIB;
+import static dev.ordinal.driver.support.Csi.assertStatus;
+import static dev.ordinal.driver.support.Csi.create;
+import static dev.ordinal.driver.support.Csi.mount;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.allocator.model.DiskName;
+import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.csi.v1.CapacityRange;
+import dev.ordinal.csi.v1.ControllerExpandVolumeRequest;
+import dev.ordinal.csi.v1.ControllerGrpc;
+import dev.ordinal.csi.v1.CreateSnapshotRequest;
+import dev.ordinal.csi.v1.CreateVolumeRequest;
+import dev.ordinal.csi.v1.DeleteSnapshotRequest;
+import dev.ordinal.csi.v1.DeleteVolumeRequest;
+import dev.ordinal.csi.v1.GetCapacityRequest;
+import dev.ordinal.csi.v1.Topology;
+import dev.ordinal.csi.v1.TopologyRequirement;
+import dev.ordinal.csi.v1.Volume;
+import dev.ordinal.csi.v1.VolumeContentSource;
+import dev.ordinal.driver.DriverAssembly;
+import dev.ordinal.driver.DriverMode;
+import dev.ordinal.driver.local.DiskSetup;
+import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.model.ClaimRef;
+import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.support.TestRoot;
+import dev.ordinal.driver.volume.VolumeLocks;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cluster mode end to end against Quarkus' Kubernetes test server in CRUD mode: one controller-mode driver and
+ * several node-mode drivers in this JVM, each node with a disk root of its own, talking only through the
+ * OrdinalNode, OrdinalVolume and OrdinalSnapshot resources.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class ClusterModeTest {
+
+    @KubernetesTestServer
+    KubernetesServer kubernetes;
+    private KubernetesMockServer server;
+
+    private TestRoot root;
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final Map<String, DriverAssembly> nodes = new HashMap<>();
+    private ControllerGrpc.ControllerBlockingStub controller;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = kubernetes.getKubernetesMockServer();
+        root = TestRoot.create("cluster");
+        startNode("node-a");
+        startNode("node-b");
+        DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller", List.of(),
+                Duration.ofSeconds(10)));
+        running.add(assembly);
+        String name = InProcessServerBuilder.generateName();
+        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+        for (BindableService service : assembly.services()) {
+            builder.addService(service);
+        }
+        Server grpc = builder.build().start();
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        running.add(() -> {
+            channel.shutdownNow();
+            grpc.shutdownNow();
+        });
+        controller = ControllerGrpc.newBlockingStub(channel);
+        // The controller knows a node once its agent has reported: both disks count.
+        await().atMost(Duration.ofSeconds(20)).until(() -> capacity(Map.of()) == 2 * 100 * MIB);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            running.get(i).close();
+        }
+        running.clear();
+        nodes.clear();
+        KubernetesClient client = server.createClient();
+        for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
+            volume.getMetadata().setFinalizers(List.of());
+            client.resource(volume).update();
+        }
+        client.resources(OrdinalVolume.class).delete();
+        client.resources(OrdinalSnapshot.class).list().getItems().forEach(s -> {
+            s.getMetadata().setFinalizers(List.of());
+            client.resource(s).update();
+        });
+        client.resources(OrdinalSnapshot.class).delete();
+        client.resources(OrdinalNode.class).delete();
+        root.close();
+    }
+
+    @Test
+    void ordinalsOfAStatefulSetLandOnDistinctNodesAndTheThirdIsRefusedWithNumbers() {
+        Volume first = createOrdinal(0, 10 * MIB);
+        Volume second = createOrdinal(1, 10 * MIB);
+        assertNotEquals(nodeOf(first), nodeOf(second));
+        for (Volume volume : List.of(first, second)) {
+            OrdinalVolume resource = resource(volume);
+            assertEquals("Ready", resource.getStatus().phase);
+            assertTrue(Files.isDirectory(dataOf(volume)), "data made on " + nodeOf(volume));
+        }
+        String message = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> createOrdinal(2, 10 * MIB));
+        assertTrue(message.contains("2 nodes") && message.contains("hold"), message);
+    }
+
+    @Test
+    void aFullDiskIsRefusedWithNumbers() {
+        pinned("big", 90 * MIB, "node-a");
+        String message = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> pinned("more", 20 * MIB, "node-a"));
+        assertTrue(message.contains("10 MiB") && message.contains("20 MiB"), message);
+    }
+
+    @Test
+    void aNodeAgentRestartedMidCreateConverges() throws Exception {
+        nodes.remove("node-b").close();
+        // The controller writes the resource and waits; no agent answers within the RPC's wait.
+        DriverAssembly slow = DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller", List.of(),
+                Duration.ofMillis(500)));
+        running.add(slow);
+        ControllerGrpc.ControllerBlockingStub impatient = inProcess(slow);
+        assertStatus(Status.Code.ABORTED, () -> impatient.createVolume(pinnedRequest("late", 10 * MIB, "node-b")));
+        assertNull(resourceNamed("late").getStatus());
+
+        startNode("node-b");
+        await().atMost(Duration.ofSeconds(20)).until(() -> resourceNamed("late").getStatus() != null
+                && "Ready".equals(resourceNamed("late").getStatus().phase));
+        Volume volume = impatient.createVolume(pinnedRequest("late", 10 * MIB, "node-b")).getVolume();
+        assertEquals("node-b", nodeOf(volume));
+        assertTrue(Files.isDirectory(dataOf(volume)));
+    }
+
+    @Test
+    void deletingRemovesTheDataAndThenTheResource() {
+        Volume volume = createOrdinal(0, 10 * MIB);
+        Path data = dataOf(volume);
+        assertTrue(Files.isDirectory(data));
+        controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId()).build());
+        assertFalse(Files.exists(data));
+        assertNull(server.createClient().resources(OrdinalVolume.class).withName(resourceName(volume)).get());
+        controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId()).build());
+        assertEquals(2 * 100 * MIB, capacity(Map.of()));
+    }
+
+    @Test
+    void snapshotsRestoresAndExpansionGoThroughTheResources() throws Exception {
+        Volume volume = createOrdinal(0, 10 * MIB);
+        Files.writeString(dataOf(volume).resolve("state"), "before");
+        String snapshotId = controller.createSnapshot(CreateSnapshotRequest.newBuilder().setName("snap-1")
+                .setSourceVolumeId(volume.getVolumeId()).build()).getSnapshot().getSnapshotId();
+        Files.writeString(dataOf(volume).resolve("state"), "after");
+        Volume restored = controller.createVolume(create("restored", 10 * MIB, "dir", mount("")).toBuilder()
+                .setVolumeContentSource(VolumeContentSource.newBuilder().setSnapshot(
+                        VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(snapshotId))).build())
+                .getVolume();
+        assertEquals(nodeOf(volume), nodeOf(restored));
+        assertEquals("before", Files.readString(dataOf(restored).resolve("state")));
+
+        long grown = controller.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(volume.getVolumeId()).setCapacityRange(CapacityRange.newBuilder()
+                        .setRequiredBytes(20 * MIB)).build()).getCapacityBytes();
+        assertEquals(20 * MIB, grown);
+        assertEquals(20 * MIB, resource(volume).getStatus().actualSizeBytes);
+
+        controller.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(snapshotId).build());
+        assertTrue(server.createClient().resources(OrdinalSnapshot.class).list().getItems().isEmpty());
+    }
+
+    @Test
+    void aVolumeNoResourceReferencesIsReportedThenDeletedAfterTheGracePeriod() throws Exception {
+        DriverAssembly nodeA = nodes.get("node-a");
+        LocalVolumes disks = new LocalVolumes(new NodeName("node-a"), List.of(disk("node-a")));
+        VolumeRecord orphan = disks.create(new VolumeRecord(new VolumeId("node-a", "d1", "lost_volume_0"), "lost",
+                dev.ordinal.allocator.model.Layout.DIR, Capacity.ofMiB(5), false, "", Map.of("layout", "dir"),
+                ClaimRef.NONE, ContentSource.NONE, Instant.now()));
+        Path data = root.path().resolve("node-a/disks/d1/volumes/lost_volume_0/data");
+        assertTrue(Files.isDirectory(data));
+        NodeAgent agent = nodeA.background().stream().filter(NodeAgent.class::isInstance).map(NodeAgent.class::cast)
+                .findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> agent.orphans().contains(orphan.id().toString())
+                || !Files.exists(data));
+        // A volume made through a resource beside it is never taken for a leak.
+        Volume kept = pinned("kept", 5 * MIB, "node-a");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !Files.exists(data));
+        assertTrue(Files.isDirectory(dataOf(kept)));
+    }
+
+    private Volume createOrdinal(int ordinal, long bytes) {
+        return controller.createVolume(create("pvc-db-" + ordinal, bytes, "dir", mount("")).toBuilder()
+                .putParameters("spread", "node")
+                .putParameters("csi.storage.k8s.io/pvc/namespace", "shop")
+                .putParameters("csi.storage.k8s.io/pvc/name", "data-db-" + ordinal).build()).getVolume();
+    }
+
+    private Volume pinned(String name, long bytes, String node) {
+        return controller.createVolume(pinnedRequest(name, bytes, node)).getVolume();
+    }
+
+    private static CreateVolumeRequest pinnedRequest(String name, long bytes, String node) {
+        return create(name, bytes, "dir", mount("")).toBuilder().setAccessibilityRequirements(TopologyRequirement
+                .newBuilder().addRequisite(Topology.newBuilder().putSegments("topology.ordinal.csi.dev/node", node)))
+                .build();
+    }
+
+    private long capacity(Map<String, String> segment) {
+        GetCapacityRequest.Builder request = GetCapacityRequest.newBuilder().putParameters("layout", "dir");
+        if (!segment.isEmpty()) {
+            request.setAccessibleTopology(Topology.newBuilder().putAllSegments(segment));
+        }
+        return controller.getCapacity(request.build()).getAvailableCapacity();
+    }
+
+    private void startNode(String node) {
+        DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.NODE, node, List.of(disk(node)),
+                Duration.ofSeconds(10)));
+        nodes.put(node, assembly);
+        running.add(() -> {
+            DriverAssembly still = nodes.remove(node);
+            if (still != null) {
+                still.close();
+            }
+        });
+    }
+
+    private LocalDisk disk(String node) {
+        return DiskSetup.open(new DiskName("d1"), root.dir(node + "/disks/d1"), Optional.of(Capacity.ofMiB(100)),
+                true);
+    }
+
+    private DriverAssembly.Settings settings(DriverMode mode, String node, List<LocalDisk> disks, Duration wait) {
+        return new DriverAssembly.Settings(mode, new NodeName(node), disks, List.of(root.path()), Map.of(), 0,
+                Capacity.ofMiB(64), "test", new VolumeLocks(),
+                dev.ordinal.driver.nfs.NfsSettings.none(root.path().resolve(node + "/state")),
+                Optional.of(new ClusterSettings(server.createClient(), wait, Duration.ofSeconds(1),
+                        Duration.ofSeconds(1))));
+    }
+
+    private ControllerGrpc.ControllerBlockingStub inProcess(DriverAssembly assembly) throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+        assembly.services().forEach(builder::addService);
+        Server grpc = builder.build().start();
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        running.add(() -> {
+            channel.shutdownNow();
+            grpc.shutdownNow();
+        });
+        return ControllerGrpc.newBlockingStub(channel);
+    }
+
+    private static String nodeOf(Volume volume) {
+        return volume.getAccessibleTopology(0).getSegmentsOrThrow("topology.ordinal.csi.dev/node");
+    }
+
+    private Path dataOf(Volume volume) {
+        String[] parts = volume.getVolumeId().split(":");
+        return root.path().resolve(parts[1] + "/disks/" + parts[2] + "/volumes/" + parts[3] + "/data");
+    }
+
+    private OrdinalVolume resource(Volume volume) {
+        return server.createClient().resources(OrdinalVolume.class).withName(resourceName(volume)).get();
+    }
+
+    private OrdinalVolume resourceNamed(String name) {
+        return server.createClient().resources(OrdinalVolume.class).withName(name).get();
+    }
+
+    private String resourceName(Volume volume) {
+        return server.createClient().resources(OrdinalVolume.class).list().getItems().stream()
+                .filter(r -> r.getSpec().volumeId.equals(volume.getVolumeId()))
+                .map(r -> r.getMetadata().getName()).findFirst().orElse("none");
+    }
+}
