@@ -58,7 +58,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class DriverSocketTest {
 
-    private static final Path SOCKET = Path.of("/tmp/ordinal-test/quarkus/csi.sock");
+    private static final Path SOCKET = Path.of(System.getProperty("ordinal-test-dir", "/tmp/ordinal-test/quarkus"),
+            "csi.sock");
     private static EpollEventLoopGroup loop;
     private static ManagedChannel channel;
     private static TestRoot kubelet;
@@ -80,6 +81,12 @@ class DriverSocketTest {
         channel.shutdownNow();
         loop.shutdownGracefully();
         kubelet.close();
+    }
+
+    /** The management port the test run was given (a free one). */
+    private static int managementPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.management.test-port", Integer.class);
     }
 
     @Test
@@ -145,11 +152,11 @@ class DriverSocketTest {
         IdentityGrpc.newBlockingStub(channel).probe(ProbeRequest.getDefaultInstance());
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-                URI.create("http://localhost:19810/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://localhost:" + managementPort() + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), health.body());
         assertTrue(health.body().contains("\"UP\""), health.body());
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
-                URI.create("http://localhost:19810/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://localhost:" + managementPort() + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("csi_plugin_operations_seconds_bucket{driver_name=\"ordinal.csi.dev\","
                 + "grpc_status_code=\"OK\",method_name=\"/csi.v1.Identity/Probe\",le=\"0.1\"}"), metrics.body());
     }

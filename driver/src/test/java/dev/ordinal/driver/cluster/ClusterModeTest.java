@@ -7,7 +7,6 @@ import static dev.ordinal.driver.support.Csi.mount;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,6 +57,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -128,17 +129,22 @@ class ClusterModeTest {
     }
 
     @Test
-    void ordinalsOfAStatefulSetLandOnDistinctNodesAndTheThirdIsRefusedWithNumbers() {
-        Volume first = createOrdinal(0, 10 * MIB);
-        Volume second = createOrdinal(1, 10 * MIB);
-        assertNotEquals(nodeOf(first), nodeOf(second));
-        for (Volume volume : List.of(first, second)) {
+    void ordinalsOfAStatefulSetLandOnDistinctNodesAndAFourthIsRefusedWithNumbers() {
+        startNode("node-c");
+        await().atMost(Duration.ofSeconds(20)).until(() -> capacity(Map.of()) == 3 * 100 * MIB);
+        List<Volume> ordinals = List.of(createOrdinal(0, 10 * MIB), createOrdinal(1, 10 * MIB),
+                createOrdinal(2, 10 * MIB));
+        assertEquals(Set.of("node-a", "node-b", "node-c"), ordinals.stream().map(ClusterModeTest::nodeOf)
+                .collect(Collectors.toSet()));
+        for (Volume volume : ordinals) {
             OrdinalVolume resource = resource(volume);
             assertEquals("Ready", resource.getStatus().phase);
+            assertEquals("data-db", resource.getSpec().statefulSet);
             assertTrue(Files.isDirectory(dataOf(volume)), "data made on " + nodeOf(volume));
         }
-        String message = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> createOrdinal(2, 10 * MIB));
-        assertTrue(message.contains("2 nodes") && message.contains("hold"), message);
+        // Hard node spread with every node holding an ordinal of db: the refusal says so in numbers.
+        String message = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> createOrdinal(3, 10 * MIB));
+        assertTrue(message.contains("3 nodes") && message.contains("hold"), message);
     }
 
     @Test
