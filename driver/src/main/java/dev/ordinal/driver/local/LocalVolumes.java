@@ -1,5 +1,6 @@
 package dev.ordinal.driver.local;
 
+import dev.ordinal.driver.host.Trees;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.Layout;

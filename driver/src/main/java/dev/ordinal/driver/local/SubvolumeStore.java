@@ -1,5 +1,6 @@
 package dev.ordinal.driver.local;
 
+import dev.ordinal.driver.host.Trees;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Btrfs;
 import dev.ordinal.driver.host.Filesystems;

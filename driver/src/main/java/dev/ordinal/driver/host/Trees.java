@@ -1,4 +1,4 @@
-package dev.ordinal.driver.local;
+package dev.ordinal.driver.host;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -9,12 +9,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Removal of a volume's directory tree. Symbolic links are removed, never followed out of the tree. */
-final class Trees {
+public final class Trees {
 
     private Trees() {
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
