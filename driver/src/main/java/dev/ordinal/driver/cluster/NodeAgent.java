@@ -213,49 +213,57 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
-     * Volumes on this node's disks that no OrdinalVolume references: reported (metric and event) when first seen,
-     * and deleted only once they have stayed unreferenced for the grace period, are not in use, and were made
-     * longer ago than the grace period (so a creation racing with this check is never taken for a leak).
+     * Volumes and snapshots on this node's disks that no resource references: reported (metric and event) when
+     * first seen, and deleted only once they have stayed unreferenced for the grace period, are not in use, and
+     * were made longer ago than the grace period (so a creation racing with this check is never taken for a leak).
      */
     synchronized void checkLeaks() {
-        if (volumeInformer == null || !volumeInformer.hasSynced()) {
+        if (volumeInformer == null || !volumeInformer.hasSynced() || !snapshotInformer.hasSynced()) {
             return;
         }
-        Set<String> referenced = volumeInformer.getStore().list().stream()
-                .map(r -> r.getSpec().volumeId).collect(Collectors.toSet());
         Instant now = clock.instant();
         Set<String> seen = new java.util.HashSet<>();
+        Set<String> volumeIds = volumeInformer.getStore().list().stream().map(r -> r.getSpec().volumeId)
+                .collect(Collectors.toSet());
         for (VolumeRecord volume : volumes.list()) {
-            String id = volume.id().toString();
-            if (referenced.contains(id)) {
-                continue;
-            }
-            seen.add(id);
-            Instant first = unreferencedSince.computeIfAbsent(id, k -> {
-                volumes.orphanFound(new dev.ordinal.allocator.model.DiskName(volume.id().disk()),
-                        RecoveryListener.Orphan.UNREFERENCED);
-                event("OrphanVolumeFound", "volume " + id + " (" + volume.capacity() + ", claim "
-                        + volume.claim() + ") is on disk " + volume.id().disk() + " but no OrdinalVolume references "
-                        + "it; it is deleted after " + orphanGrace + " unless one does");
-                return now;
-            });
-            boolean expired = !first.plus(orphanGrace).isAfter(now) && !volume.createdAt().plus(orphanGrace)
-                    .isAfter(now);
-            if (expired) {
-                try {
-                    volumes.delete(volume);
-                    unreferencedSince.remove(id);
-                    event("OrphanVolumeDeleted", "volume " + id + " stayed unreferenced for " + orphanGrace
-                            + " and was deleted");
-                } catch (DriverError e) {
-                    LOG.warnf("orphan volume=%s not deleted: %s", id, e.getMessage());
-                }
-            }
+            leak(volume.id().toString(), volume.id().disk(), volume.createdAt(), volumeIds, seen, now,
+                    "volume " + volume.id() + " (" + volume.capacity() + ", claim " + volume.claim() + ")",
+                    () -> volumes.delete(volume));
+        }
+        Set<String> snapshotIds = snapshotInformer.getStore().list().stream().map(r -> r.getSpec().snapshotId)
+                .collect(Collectors.toSet());
+        for (SnapshotRecord snapshot : snapshots.list()) {
+            leak(snapshot.id().toString(), snapshot.id().disk(), snapshot.createdAt(), snapshotIds, seen, now,
+                    "snapshot " + snapshot.id() + " of volume " + snapshot.source(), () -> snapshots.delete(snapshot));
         }
         unreferencedSince.keySet().retainAll(seen);
     }
 
-    /** Volumes found unreferenced and waiting out their grace period. */
+    private void leak(String id, String disk, Instant createdAt, Set<String> referenced, Set<String> seen,
+            Instant now, String what, Runnable delete) {
+        if (referenced.contains(id)) {
+            return;
+        }
+        seen.add(id);
+        Instant first = unreferencedSince.computeIfAbsent(id, k -> {
+            volumes.orphanFound(new dev.ordinal.allocator.model.DiskName(disk), RecoveryListener.Orphan.UNREFERENCED);
+            event("OrphanFound", what + " is on disk " + disk + " but no resource references it; it is deleted "
+                    + "after " + orphanGrace + " unless one does");
+            return now;
+        });
+        if (first.plus(orphanGrace).isAfter(now) || createdAt.plus(orphanGrace).isAfter(now)) {
+            return;
+        }
+        try {
+            delete.run();
+            unreferencedSince.remove(id);
+            event("OrphanDeleted", what + " stayed unreferenced for " + orphanGrace + " and was deleted");
+        } catch (DriverError e) {
+            LOG.warnf("orphan %s not deleted: %s", id, e.getMessage());
+        }
+    }
+
+    /** Volumes and snapshots found unreferenced and waiting out their grace period. */
     public Set<String> orphans() {
         return Set.copyOf(unreferencedSince.keySet());
     }

@@ -222,10 +222,14 @@ class ClusterModeTest {
                 .findFirst().orElseThrow();
         await().atMost(Duration.ofSeconds(20)).until(() -> agent.orphans().contains(orphan.id().toString())
                 || !Files.exists(data));
-        // A volume made through a resource beside it is never taken for a leak.
+        // A volume made through a resource beside it is never taken for a leak, nor is its snapshot.
         Volume kept = pinned("kept", 5 * MIB, "node-a");
+        String snapshotId = controller.createSnapshot(CreateSnapshotRequest.newBuilder().setName("kept-snap")
+                .setSourceVolumeId(kept.getVolumeId()).build()).getSnapshot().getSnapshotId();
         await().atMost(Duration.ofSeconds(20)).until(() -> !Files.exists(data));
         assertTrue(Files.isDirectory(dataOf(kept)));
+        assertTrue(Files.isDirectory(root.path().resolve("node-a/disks/d1/snapshots")
+                .resolve(snapshotId.substring(snapshotId.lastIndexOf(':') + 1))));
     }
 
     private Volume createOrdinal(int ordinal, long bytes) {
