@@ -288,7 +288,8 @@ public final class NodeAgent implements AutoCloseable {
         status.code = code;
         status.message = message;
         status.actualSizeBytes = size;
-        status.path = Resources.READY.equals(phase) ? resource.getSpec().volumeId : null;
+        status.path = Resources.READY.equals(phase)
+                ? volumes.pathOf(VolumeId.parse(resource.getSpec().volumeId).orElseThrow()).toString() : null;
         status.observedGeneration = resource.getMetadata().getGeneration();
         resource.setStatus(status);
         patchStatus(() -> client.resource(resource).patchStatus());

@@ -268,6 +268,11 @@ public final class LocalVolumes implements VolumeStore {
         return new VolumeFiles(dir);
     }
 
+    /** Where a volume's directory is on this node, for operators (the OrdinalVolume status shows it). */
+    public Path pathOf(VolumeId id) {
+        return files(id).dir();
+    }
+
     VolumeFiles snapshotFiles(SnapshotId id) {
         return entry(id.disk(), LocalDisk::snapshotsDir, id.name(), "snapshot " + id);
     }

@@ -140,6 +140,7 @@ class ClusterModeTest {
             OrdinalVolume resource = resource(volume);
             assertEquals("Ready", resource.getStatus().phase);
             assertEquals("data-db", resource.getSpec().statefulSet);
+            assertEquals(dataOf(volume).getParent().toString(), resource.getStatus().path);
             assertTrue(Files.isDirectory(dataOf(volume)), "data made on " + nodeOf(volume));
         }
         // Hard node spread with every node holding an ordinal of db: the refusal says so in numbers.
