@@ -32,6 +32,8 @@ import java.util.Optional;
  */
 public final class NfsNodeService {
 
+    private final java.util.List<Runnable> usageListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private final NfsSettings settings;
     private final VolumeLocks locks;
     private final NodePaths paths;
@@ -149,6 +151,8 @@ public final class NfsNodeService {
             if (requiredBytes > current.capacityBytes()) {
                 current = current.withCapacity(requiredBytes);
                 state.put(current);
+                // A larger request may end an over-size: whoever reads uses() must not wait for the next walk.
+                usageListeners.forEach(Runnable::run);
             }
             return Capacity.ofBytes(current.capacityBytes());
         }
@@ -195,8 +199,9 @@ public final class NfsNodeService {
                 usage.last(s.volumeId()).map(UsageCache.Figure::bytes).orElse(0L), s.capacityBytes())).toList();
     }
 
-    /** Runs {@code listener} after every usage walk. */
+    /** Runs {@code listener} after every usage walk, and whenever a volume's requested size changes. */
     public void onUsageCounted(Runnable listener) {
+        usageListeners.add(listener);
         usage.onFigure(listener);
     }
 

@@ -1,5 +1,7 @@
 package dev.ordinal.driver.nfs;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import static dev.ordinal.driver.nfs.NfsTestSupport.create;
 import static dev.ordinal.driver.support.Csi.MIB;
 import static dev.ordinal.driver.support.Csi.assertStatus;
@@ -160,6 +162,8 @@ class NfsNodeTest {
 
     @Test
     void statsCountTheTreeInTheBackgroundNeverOnTheRpcThreadAndReportOverSize() throws IOException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        NfsMetrics.bind(driver.assembly().nfsNode().orElseThrow(), registry);
         driver.node().nodeStageVolume(stage());
         driver.node().nodePublishVolume(publish(false));
         byte[] content = new byte[FILE_BYTES];
@@ -189,6 +193,7 @@ class NfsNodeTest {
         assertTrue(counted.getVolumeCondition().getAbnormal());
         assertTrue(counted.getVolumeCondition().getMessage().matches(".* uses .* of its 1(\\.0)? ?MiB"),
                 counted.getVolumeCondition().getMessage());
+        assertEquals(1.0, overSize(registry), "the metric says so too");
 
         // The controller grew the volume; the node learns the new size and the condition clears.
         long grown = driver.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
@@ -198,6 +203,12 @@ class NfsNodeTest {
         NodeGetVolumeStatsResponse after = stats();
         assertFalse(after.getVolumeCondition().getAbnormal(), after.getVolumeCondition().getMessage());
         assertEquals(4 * MIB - bytes, usage(after, VolumeUsage.Unit.BYTES).getAvailable());
+        assertEquals(0.0, overSize(registry), "and the metric clears at once");
+    }
+
+    private static double overSize(SimpleMeterRegistry registry) {
+        return registry.get("ordinal_nfs_volume_over_size").tag("namespace", "shop")
+                .tag("persistentvolumeclaim", "data-db-0").gauge().value();
     }
 
     @Test

@@ -37,10 +37,18 @@ public final class InProcessDriver implements AutoCloseable {
     private final ManagedChannel channel;
     private final VolumeLocks locks;
 
-    private InProcessDriver(Server server, ManagedChannel channel, VolumeLocks locks) {
+    private final DriverAssembly assembly;
+
+    private InProcessDriver(Server server, ManagedChannel channel, VolumeLocks locks, DriverAssembly assembly) {
         this.server = server;
         this.channel = channel;
         this.locks = locks;
+        this.assembly = assembly;
+    }
+
+    /** What the driver was built from, for tests that look at a part directly (metrics, the NFS node side). */
+    public DriverAssembly assembly() {
+        return assembly;
     }
 
     /** A driver in {@code all} mode whose disks are {@code name -> directory}, publishing under {@code root}. */
@@ -70,7 +78,7 @@ public final class InProcessDriver implements AutoCloseable {
         try {
             Server server = builder.build().start();
             ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-            return new InProcessDriver(server, channel, locks);
+            return new InProcessDriver(server, channel, locks, assembly);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
