@@ -107,9 +107,9 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             inventory.recover();
             VolumeService volumeService = new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(),
                     Clock.systemUTC());
-            metrics.watchController(settings.node(), volumes, allocator, volumeService);
-            services.add(new ControllerService(volumeService,
-                    new SnapshotService(inventory, settings.locks(), Clock.systemUTC()), nfsVolumes));
+            SnapshotService snapshotService = new SnapshotService(inventory, settings.locks(), Clock.systemUTC());
+            metrics.watchController(settings.node(), volumes, allocator, volumeService, snapshotService);
+            services.add(new ControllerService(volumeService, snapshotService, nfsVolumes));
         }
         if (settings.mode().node() && (!settings.mode().controller() || settings.cluster().isPresent())) {
             // The node's own disks are recovered here when no local inventory did it: finish interrupted

@@ -6,7 +6,9 @@ import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.volume.SnapshotService;
 import dev.ordinal.driver.volume.VolumeService;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,12 +28,15 @@ final class ControllerGauges {
     private static final long COUNT_TTL_NANOS = 1_000_000_000L;
 
     private final VolumeService service;
+    private final SnapshotService snapshots;
     private Map<String, Integer> counts = Map.of();
+    private Map<String, Integer> snapshotCounts = Map.of();
     private long countedAt;
 
     ControllerGauges(MeterRegistry registry, NodeName node, List<LocalDisk> disks, Allocator allocator,
-            VolumeService service) {
+            VolumeService service, SnapshotService snapshots) {
         this.service = service;
+        this.snapshots = snapshots;
         this.countedAt = System.nanoTime() - COUNT_TTL_NANOS - 1;
         for (LocalDisk disk : disks) {
             Placement placement = new Placement(node, disk.name());
@@ -53,6 +58,13 @@ final class ControllerGauges {
                         .tag("layout", layout.wireName())
                         .strongReference(true)
                         .register(registry);
+                Gauge.builder("ordinal.snapshots", this, g -> g.snapshotCount(key))
+                        .description("Snapshots on the disk, by layout")
+                        .tag("node", node.value())
+                        .tag("disk", disk.name().value())
+                        .tag("layout", layout.wireName())
+                        .strongReference(true)
+                        .register(registry);
             }
         }
     }
@@ -69,16 +81,30 @@ final class ControllerGauges {
     }
 
     private synchronized double count(String key) {
+        refresh();
+        return counts.getOrDefault(key, 0);
+    }
+
+    private synchronized double snapshotCount(String key) {
+        refresh();
+        return snapshotCounts.getOrDefault(key, 0);
+    }
+
+    private void refresh() {
         long now = System.nanoTime();
         if (now - countedAt > COUNT_TTL_NANOS) {
             Map<String, Integer> fresh = new HashMap<>();
             for (VolumeRecord record : service.list(0, "").volumes()) {
                 fresh.merge(key(record.id().disk(), record.layout()), 1, Integer::sum);
             }
+            Map<String, Integer> freshSnapshots = new HashMap<>();
+            for (SnapshotRecord record : snapshots.list(0, "", "", "").snapshots()) {
+                freshSnapshots.merge(key(record.id().disk(), record.layout()), 1, Integer::sum);
+            }
             counts = fresh;
+            snapshotCounts = freshSnapshots;
             countedAt = now;
         }
-        return counts.getOrDefault(key, 0);
     }
 
     private static String key(String disk, Layout layout) {

@@ -5,6 +5,7 @@ import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.host.HostFailures;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.local.VolumeUsage;
+import dev.ordinal.driver.volume.SnapshotService;
 import dev.ordinal.driver.volume.VolumeService;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -59,11 +60,12 @@ public final class DriverMetrics implements AutoCloseable {
     }
 
     /** Disk capacity and allocation from the allocator, and volume counts from the catalog. */
-    public void watchController(NodeName node, LocalVolumes volumes, Allocator allocator, VolumeService service) {
+    public void watchController(NodeName node, LocalVolumes volumes, Allocator allocator, VolumeService service,
+            SnapshotService snapshots) {
         if (registry == null) {
             return;
         }
-        new ControllerGauges(registry, node, volumes.disks(), allocator, service);
+        new ControllerGauges(registry, node, volumes.disks(), allocator, service, snapshots);
     }
 
     /** Starts sampling the usage of this node's volumes in the background. */

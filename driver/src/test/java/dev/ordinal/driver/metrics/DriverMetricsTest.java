@@ -79,6 +79,17 @@ class DriverMetricsTest {
                 assertEquals(1, scrape.value("ordinal_volumes", with(DISK, "layout", "image")));
             });
 
+            // A snapshot counts on its disk, by its source's layout, and takes its size there.
+            String snapshot = driver.controller().createSnapshot(dev.ordinal.csi.v1.CreateSnapshotRequest.newBuilder()
+                    .setName("snap-b").setSourceVolumeId(b).build()).getSnapshot().getSnapshotId();
+            await().atMost(WAIT).untilAsserted(() -> {
+                Exposition scrape = driver.scrape();
+                assertEquals(1, scrape.value("ordinal_snapshots", with(DISK, "layout", "dir")));
+                assertEquals(224 * MIB, scrape.value("ordinal_disk_allocated_bytes", DISK));
+            });
+            driver.controller().deleteSnapshot(dev.ordinal.csi.v1.DeleteSnapshotRequest.newBuilder()
+                    .setSnapshotId(snapshot).build());
+
             driver.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(a).build());
             driver.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(c).build());
             await().atMost(WAIT).untilAsserted(() -> {
@@ -86,6 +97,7 @@ class DriverMetricsTest {
                 assertEquals(64 * MIB, scrape.value("ordinal_disk_allocated_bytes", DISK));
                 assertEquals(1, scrape.value("ordinal_volumes", with(DISK, "layout", "dir")));
                 assertEquals(0, scrape.value("ordinal_volumes", with(DISK, "layout", "image")));
+                assertEquals(0, scrape.value("ordinal_snapshots", with(DISK, "layout", "dir")));
             });
             deleteAll(driver, b);
         }
