@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +39,8 @@ import org.jboss.logging.Logger;
 public final class RetentionController implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RetentionController.class);
-    private static final String BY_NAMESPACE = "namespace";
+    /** fabric8 informers index by namespace already. */
+    private static final String BY_NAMESPACE = Cache.NAMESPACE_INDEX;
 
     private final KubernetesClient client;
     private final Settings settings;
@@ -81,7 +83,6 @@ public final class RetentionController implements AutoCloseable {
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer, Consumer<T> onChange) {
-        informer.addIndexers(Map.of(BY_NAMESPACE, o -> List.of(String.valueOf(o.getMetadata().getNamespace()))));
         informer.addEventHandler(new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T obj) {
