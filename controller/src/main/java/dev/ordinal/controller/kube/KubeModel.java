@@ -1,0 +1,122 @@
+package dev.ordinal.controller.kube;
+
+import dev.ordinal.controller.retention.ClaimState;
+import dev.ordinal.controller.retention.OrdinalClaim;
+import dev.ordinal.controller.retention.OwnerRef;
+import dev.ordinal.controller.retention.RetentionPolicy;
+import dev.ordinal.controller.retention.ScaleDownGrace;
+import dev.ordinal.controller.retention.StatefulSetState;
+import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** Kubernetes objects to retention's records. The only place that reads fabric8 types for retention. */
+final class KubeModel {
+
+    static final String PROVISIONER = "ordinal.csi.dev";
+    static final String DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
+    /** On the StatefulSet: how long scaled-down claims wait before deletion. */
+    static final String GRACE = "ordinal.csi.dev/scale-down-grace";
+    /** On the StatefulSet, where the API server drops the spec field (feature off): the policy by annotation. */
+    static final String WHEN_DELETED = "ordinal.csi.dev/when-deleted";
+    static final String WHEN_SCALED = "ordinal.csi.dev/when-scaled";
+    /** On a claim: when retention first saw it scaled down (grace period running). */
+    static final String SCALED_DOWN_SINCE = "ordinal.csi.dev/scaled-down-since";
+    static final String ORPHAN_FINALIZER = "orphan";
+
+    private KubeModel() {
+    }
+
+    /** The templates whose class (their own, or the default) is provisioned by Ordinal. */
+    static List<String> ordinalTemplates(StatefulSet set, Function<String, Optional<StorageClass>> classes,
+            Collection<StorageClass> all) {
+        if (set.getSpec() == null || set.getSpec().getVolumeClaimTemplates() == null) {
+            return List.of();
+        }
+        return set.getSpec().getVolumeClaimTemplates().stream()
+                .filter(template -> isOrdinal(template.getSpec() == null ? null : template.getSpec().getStorageClassName(),
+                        classes, all))
+                .map(template -> template.getMetadata().getName())
+                .toList();
+    }
+
+    static boolean isOrdinal(PersistentVolumeClaim claim, Function<String, Optional<StorageClass>> classes,
+            Collection<StorageClass> all) {
+        return isOrdinal(claim.getSpec() == null ? null : claim.getSpec().getStorageClassName(), classes, all);
+    }
+
+    private static boolean isOrdinal(String className, Function<String, Optional<StorageClass>> classes,
+            Collection<StorageClass> all) {
+        if (className == null) {
+            return all.stream()
+                    .filter(c -> "true".equals(c.getMetadata().getAnnotations() == null ? null
+                            : c.getMetadata().getAnnotations().get(DEFAULT_CLASS)))
+                    .anyMatch(c -> PROVISIONER.equals(c.getProvisioner()));
+        }
+        return !className.isEmpty() && classes.apply(className).map(c -> PROVISIONER.equals(c.getProvisioner())).orElse(false);
+    }
+
+    static StatefulSetState state(StatefulSet set, Map<Integer, String> podUids) {
+        var meta = set.getMetadata();
+        Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+        StatefulSetPersistentVolumeClaimRetentionPolicy field = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
+        RetentionPolicy policy = field != null
+                ? RetentionPolicy.of(field.getWhenDeleted(), field.getWhenScaled())
+                : RetentionPolicy.of(annotations.get(WHEN_DELETED), annotations.get(WHEN_SCALED));
+        int replicas = set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+        int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
+                ? 0 : set.getSpec().getOrdinals().getStart();
+        Lifecycle lifecycle = meta.getDeletionTimestamp() != null ? Lifecycle.DELETING : Lifecycle.LIVE;
+        return new StatefulSetState(meta.getNamespace(), meta.getName(), lifecycle, meta.getUid(), replicas, start,
+                policy, ScaleDownGrace.parse(annotations.get(GRACE)), podUids);
+    }
+
+    static ClaimState claim(OrdinalClaim id, PersistentVolumeClaim claim) {
+        var meta = claim.getMetadata();
+        List<OwnerRef> owners = meta.getOwnerReferences() == null ? List.of()
+                : meta.getOwnerReferences().stream().map(KubeModel::owner).toList();
+        Optional<Instant> since = Optional.ofNullable(meta.getAnnotations()).map(a -> a.get(SCALED_DOWN_SINCE))
+                .flatMap(KubeModel::instant);
+        return new ClaimState(id, meta.getUid(), meta.getResourceVersion(), owners, since,
+                meta.getDeletionTimestamp() != null);
+    }
+
+    static OwnerRef owner(OwnerReference ref) {
+        return new OwnerRef(ref.getApiVersion(), ref.getKind(), ref.getName(), ref.getUid(),
+                Boolean.TRUE.equals(ref.getController()));
+    }
+
+    /** The pod's ordinal when the StatefulSet controls it. */
+    static Optional<Integer> ordinalOf(Pod pod, String setName, String setUid) {
+        boolean controlled = pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences()
+                .stream().anyMatch(ref -> Boolean.TRUE.equals(ref.getController()) && "StatefulSet".equals(ref.getKind())
+                        && setName.equals(ref.getName()) && (setUid == null || setUid.equals(ref.getUid())));
+        String prefix = setName + "-";
+        String name = pod.getMetadata().getName();
+        if (!controlled || !name.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        String digits = name.substring(prefix.length());
+        return !digits.isEmpty() && digits.length() < 10 && digits.chars().allMatch(Character::isDigit)
+                ? Optional.of(Integer.parseInt(digits)) : Optional.empty();
+    }
+
+    private static Optional<Instant> instant(String text) {
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.ordinal.controller.retention;
+
+import java.time.Instant;
+import java.util.List;
+
+/** What retention does to one claim in one reconcile. Each step is idempotent; the next reconcile takes the next. */
+public sealed interface ClaimAction {
+
+    ClaimState state();
+
+    Rule rule();
+
+    default OrdinalClaim claim() {
+        return state().claim();
+    }
+
+    /** Nothing to change. */
+    record Keep(ClaimState state, Rule rule) implements ClaimAction {
+    }
+
+    /** Nothing to change, and never will be while this holds (a foreign controller, a stale owner). */
+    record LeaveAlone(ClaimState state, Rule rule) implements ClaimAction {
+    }
+
+    /** Replace the claim's owner references with these (references that are not ours are kept as they are). */
+    record SetOwners(ClaimState state, Rule rule, List<OwnerRef> owners) implements ClaimAction {
+        public SetOwners {
+            owners = List.copyOf(owners);
+        }
+    }
+
+    /** Record when the claim was first seen scaled down, which starts its grace period. */
+    record StartGrace(ClaimState state, Rule rule, Instant since) implements ClaimAction {
+    }
+
+    /** Forget the scaled-down time: the claim is back in range, or no longer to be deleted. */
+    record CancelGrace(ClaimState state, Rule rule) implements ClaimAction {
+    }
+
+    /** Delete the claim. The edge checks the StatefulSet and Pod again, fresh from the API server, first. */
+    record Delete(ClaimState state, Rule rule) implements ClaimAction {
+    }
+
+    /** Whether the action changes anything in the cluster. */
+    default boolean changes() {
+        return !(this instanceof Keep || this instanceof LeaveAlone);
+    }
+}
