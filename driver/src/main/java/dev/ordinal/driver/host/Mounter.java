@@ -70,12 +70,15 @@ public final class Mounter {
         return argv;
     }
 
+    /**
+     * The flags, then {@code ro} last: mount(8) lets the last of {@code ro}/{@code rw} win, so a flag {@code rw}
+     * placed after it would turn a read-only stage or publish into a writable one.
+     */
     private static List<String> options(boolean readOnly, List<String> flags) {
-        List<String> options = new ArrayList<>();
+        List<String> options = new ArrayList<>(flags);
         if (readOnly) {
             options.add("ro");
         }
-        options.addAll(flags);
         return options;
     }
 }
