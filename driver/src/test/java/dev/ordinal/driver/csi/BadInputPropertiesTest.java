@@ -417,10 +417,9 @@ class BadInputPropertiesTest {
                 new RequestPath(root.path().getParent().toString(), false),
                 new RequestPath(root.path() + "-sibling", false));
         Arbitrary<RequestPath> clean = Arbitraries.of("x", "a/b", "t-1", "with space", "\u00e9", "trailing/",
-                "escape-not", "deep").map(s -> new RequestPath(s, true));
+                "escape-not", "deep", "..\\..").map(s -> new RequestPath(s, true));
         Arbitrary<RequestPath> dirty = Arbitraries.of("..", "../..", ".", "a/../..", "a//b", "a/./b", "\0",
-                "x\0y", "../" + sentinel.path().getFileName(), "..\\..", "a/..", "./x").map(s -> new RequestPath(s,
-                        false));
+                "x\0y", "../" + sentinel.path().getFileName(), "a/..", "./x").map(s -> new RequestPath(s, false));
         Arbitrary<RequestPath> suffix = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(3, clean), net.jqwik.api.Tuple.of(2, dirty),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new RequestPath("", true))));
