@@ -55,7 +55,7 @@ public final class Sentinel implements AutoCloseable {
     public static Set<Path> mountPoints() {
         try {
             return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" "))
-                    .filter(f -> f.length > 4).map(f -> Path.of(f[4].replace("\\040", " ")))
+                    .filter(f -> f.length > 4).map(f -> Path.of(TestRoot.unescape(f[4])))
                     .collect(Collectors.toSet());
         } catch (IOException e) {
             throw new IllegalStateException(e);
