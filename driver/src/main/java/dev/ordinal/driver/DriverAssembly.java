@@ -124,7 +124,13 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         }
         NfsNodeService nfsNode = null;
         if (settings.mode().node()) {
-            NodePaths paths = new NodePaths(settings.publishRoots());
+            // The driver's own data may sit inside a publish root (the all-in-one defaults put disks and state
+            // under /tmp): no request may name it as a staging or target path.
+            List<Path> reserved = new ArrayList<>();
+            settings.disks().forEach(d -> reserved.add(d.root()));
+            settings.nfs().exports().forEach(e -> reserved.add(e.local()));
+            reserved.add(settings.nfs().stateDir());
+            NodePaths paths = new NodePaths(settings.publishRoots(), reserved);
             NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(), paths);
             nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, Clock.systemUTC());
             services.add(new NodeService(nodeVolumes, nfsNode, settings.node().value(), settings.maxVolumesPerNode(),

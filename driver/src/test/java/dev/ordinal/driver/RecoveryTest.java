@@ -206,7 +206,7 @@ class RecoveryTest {
                             () -> driver.node().nodePublishVolume(Csi.publish(id, staging, target, DIR, false)));
                     assertStatus(Status.Code.NOT_FOUND, () -> driver.node().nodeGetVolumeStats(
                             NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id)
-                                    .setVolumePath(root.path().resolve("disks").toString()).build()));
+                                    .setVolumePath(root.path().resolve("pods").toString()).build()));
                     // An id that names no volume of ours is already deleted.
                     delete(driver, id);
                 }

@@ -25,9 +25,12 @@ final class CsiRequests {
     static final int MAX_NAME_BYTES = 128;
     /** One mount option per flag: letters, digits and the punctuation options use, never a separator. */
     private static final Pattern MOUNT_FLAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.=:+-]{0,63}");
-    /** Options that would change what is mounted or weaken the node, which no claim may ask for. */
+    /**
+     * Options that would change what is mounted or weaken the node, which no claim may ask for. errors=panic would
+     * let one volume's filesystem error bring the whole node down.
+     */
     private static final Set<String> FORBIDDEN_FLAGS = Set.of("bind", "rbind", "remount", "move", "suid", "dev",
-            "loop", "make-shared", "make-rshared", "shared", "rshared");
+            "loop", "make-shared", "make-rshared", "shared", "rshared", "errors=panic");
     private static final Pattern FORBIDDEN_FLAG_PREFIX = Pattern.compile("(?i)(loop|offset|sizelimit|x-|helper)[=-]?.*");
 
     private CsiRequests() {
@@ -131,8 +134,10 @@ final class CsiRequests {
             }
             if (FORBIDDEN_FLAGS.contains(flag.toLowerCase(java.util.Locale.ROOT))
                     || FORBIDDEN_FLAG_PREFIX.matcher(flag).matches()) {
-                throw new DriverError.InvalidArgument("mount flag '" + flag + "' is not allowed: it would change what "
-                        + "is mounted or how the node treats it");
+                // Only the option's name: its value may be sensitive, as for malformed flags above.
+                int eq = flag.indexOf('=');
+                throw new DriverError.InvalidArgument("mount flag '" + (eq < 0 ? flag : flag.substring(0, eq) + "=...")
+                        + "' is not allowed: it would change what is mounted or how the node treats it");
             }
         }
         return List.copyOf(flags);

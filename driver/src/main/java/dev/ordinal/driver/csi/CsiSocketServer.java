@@ -93,7 +93,7 @@ public final class CsiSocketServer implements AutoCloseable {
             builder.addService(ServerInterceptors.intercept(service, observer));
         }
         Server server = builder.build().start();
-        // Only the owner (kubelet and the sidecars run as root) may talk to the driver.
+        // 0660: only root (kubelet and the sidecars run as root) and the socket's group may talk to the driver.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         return new CsiSocketServer(server, boss, workers, handlers, socket);
     }

@@ -30,6 +30,24 @@ public final class Mounter {
         if (!MountTable.read().isMountPoint(target)) {
             return;
         }
+        // A path lookup in flight (another RPC checking the same path, kubelet's stat) pins the mount for a moment
+        // and umount(2) answers EBUSY (found by RaceTest: publish and unpublish racing on one target answered
+        // INTERNAL). A few short retries ride that out; a mount still busy after them is in real use.
+        for (long pause = 5; pause <= 160; pause *= 2) {
+            Command.Result result = Command.run("umount", "--", target.toString());
+            if (result.ok() || !MountTable.read().isMountPoint(target)) {
+                return;
+            }
+            if (!result.stderr().contains("busy")) {
+                break;
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         checkMount("unmount", "unmount of " + target, List.of("umount", "--", target.toString()));
     }
 
@@ -70,12 +88,15 @@ public final class Mounter {
         return argv;
     }
 
+    /**
+     * The flags, then {@code ro} last: mount(8) lets the last of {@code ro}/{@code rw} win, so a flag {@code rw}
+     * placed after it would turn a read-only stage or publish into a writable one.
+     */
     private static List<String> options(boolean readOnly, List<String> flags) {
-        List<String> options = new ArrayList<>();
+        List<String> options = new ArrayList<>(flags);
         if (readOnly) {
             options.add("ro");
         }
-        options.addAll(flags);
         return options;
     }
 }

@@ -9,9 +9,10 @@ import java.util.Set;
 
 /**
  * The one place where the NFS mount command is built: {@code mount -t nfs -o <options> -- server:/share/subdir
- * <staging>}. Options come in this order, each once: {@code ro} for a read-only capability, the StorageClass's
- * {@code mountOptions} (where {@code nfsvers=3}, {@code nfsvers=4.1}... choose the protocol), then the capability's
- * mount flags (the StorageClass's {@code mountOptions:} field), so a flag can override a parameter.
+ * <staging>}. Options come in this order, each once: the StorageClass's {@code mountOptions} (where
+ * {@code nfsvers=3}, {@code nfsvers=4.1}... choose the protocol), then the capability's mount flags (the
+ * StorageClass's {@code mountOptions:} field), so a flag can override a parameter, and {@code ro} last for a
+ * read-only capability, so nothing overrides that.
  */
 public final class NfsMount {
 
@@ -20,15 +21,16 @@ public final class NfsMount {
 
     public static List<String> argv(NfsVolumeId id, Path staging, List<String> parameterOptions,
             List<String> capabilityFlags, boolean readOnly) {
-        Set<String> options = new LinkedHashSet<>();
-        if (readOnly) {
-            options.add("ro");
-        }
-        options.addAll(parameterOptions);
+        Set<String> options = new LinkedHashSet<>(parameterOptions);
         capabilityFlags.forEach(flag -> {
             NfsParameters.checkOption(flag);
             options.add(flag);
         });
+        if (readOnly) {
+            // Last, so that no "rw" among the options above can make a read-only volume writable (the last wins).
+            options.remove("ro");
+            options.add("ro");
+        }
         List<String> argv = new ArrayList<>(List.of("mount", "-t", "nfs"));
         if (!options.isEmpty()) {
             argv.add("-o");

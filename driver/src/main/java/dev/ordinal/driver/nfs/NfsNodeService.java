@@ -59,6 +59,8 @@ public final class NfsNodeService {
         Path staging = paths.check("staging_target_path", stagingPath);
         NfsVolumeId id = find(volumeId);
         requireMount(capability);
+        // Parsed before anything is mounted: a malformed context must not leave a mount behind its refusal.
+        long capacityBytes = parseLong(context.get(NfsVolumeService.CONTEXT_CAPACITY));
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeStageVolume")) {
             createDirectory(staging);
             Optional<MountEntry> current = MountTable.read().at(staging);
@@ -76,7 +78,7 @@ public final class NfsNodeService {
                 // The export's own mount options apply; the capability's NFS options cannot change a bind mount.
                 Mounter.bind(localDirectory(id), staging, capability.mode().readOnly(), List.of());
             }
-            state.put(new NodeState.Staged(id.toString(), parseLong(context.get(NfsVolumeService.CONTEXT_CAPACITY)),
+            state.put(new NodeState.Staged(id.toString(), capacityBytes,
                     context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAMESPACE, ""),
                     context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAME, "")));
         }

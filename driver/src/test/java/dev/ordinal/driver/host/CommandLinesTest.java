@@ -12,8 +12,11 @@ class CommandLinesTest {
 
     @Test
     void bindMountArgumentsEndOptionParsingBeforeThePaths() {
-        assertEquals(List.of("mount", "--bind", "-o", "ro,noatime", "--", "/src", "/dst"),
+        assertEquals(List.of("mount", "--bind", "-o", "noatime,ro", "--", "/src", "/dst"),
                 Mounter.bindArgs(Path.of("/src"), Path.of("/dst"), true, List.of("noatime")));
+        // ro comes last, where mount(8) lets it win over a flag "rw".
+        assertEquals(List.of("mount", "--bind", "-o", "rw,ro", "--", "/src", "/dst"),
+                Mounter.bindArgs(Path.of("/src"), Path.of("/dst"), true, List.of("rw")));
         assertEquals(List.of("mount", "--bind", "--", "/src", "/-dst"),
                 Mounter.bindArgs(Path.of("/src"), Path.of("/-dst"), false, List.of()));
     }

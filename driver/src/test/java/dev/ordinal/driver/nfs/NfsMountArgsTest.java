@@ -32,11 +32,14 @@ class NfsMountArgsTest {
     }
 
     @Test
-    void ipv6ServerInBracketsAndReadOnlyFirst() {
+    void ipv6ServerInBracketsAndReadOnlyLastSoThatNoRwOverridesIt() {
         NfsVolumeId id = NfsVolumeId.parse("nfs#[fd00::1]#/#ns/claim").orElseThrow();
-        assertEquals(List.of("mount", "-t", "nfs", "-o", "ro,nfsvers=4.2", "--", "[fd00::1]:/ns/claim",
+        assertEquals(List.of("mount", "-t", "nfs", "-o", "nfsvers=4.2,ro", "--", "[fd00::1]:/ns/claim",
                 STAGING.toString()),
                 NfsMount.argv(id, STAGING, List.of("nfsvers=4.2"), List.of(), true));
+        assertEquals(List.of("mount", "-t", "nfs", "-o", "rw,nfsvers=4.2,ro", "--", "[fd00::1]:/ns/claim",
+                STAGING.toString()),
+                NfsMount.argv(id, STAGING, List.of("rw"), List.of("nfsvers=4.2", "ro"), true));
     }
 
     @Test

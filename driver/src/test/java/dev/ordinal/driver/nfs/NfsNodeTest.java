@@ -121,6 +121,15 @@ class NfsNodeTest {
     }
 
     @Test
+    void aMalformedVolumeContextIsRefusedBeforeAnythingIsMounted() {
+        // A refusal after the mount would leave the staging path mounted for a call that failed.
+        String message = assertStatus(Status.Code.INVALID_ARGUMENT, () -> driver.node().nodeStageVolume(
+                stage().toBuilder().putVolumeContext("capacityBytes", "lots").build()));
+        assertTrue(message.contains("capacityBytes"), message);
+        assertFalse(MountTable.read().isMountPoint(staging), "staging path mounted by a refused NodeStageVolume");
+    }
+
+    @Test
     void stagePublishWriteThroughTheTargetAndUndoEverythingTwice() throws IOException {
         driver.node().nodeStageVolume(stage());
         driver.node().nodeStageVolume(stage()); // a retry: same volume staged there

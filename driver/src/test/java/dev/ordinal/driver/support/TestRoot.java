@@ -98,7 +98,7 @@ public final class TestRoot implements AutoCloseable {
         for (String line : readMountinfo()) {
             String[] f = line.split(" ");
             if (f.length > 4) {
-                Path mountPoint = Path.of(f[4].replace("\\040", " "));
+                Path mountPoint = Path.of(unescape(f[4]));
                 if (mountPoint.startsWith(path)) {
                     out.add(mountPoint);
                 }
@@ -106,6 +106,21 @@ public final class TestRoot implements AutoCloseable {
         }
         out.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         return out.stream().distinct().toList();
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as \\ooo (octal); a path may hold any of them. */
+    static String unescape(String field) {
+        StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            if (field.charAt(i) == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4)
+                    .chars().allMatch(c -> c >= '0' && c <= '7')) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(field.charAt(i));
+            }
+        }
+        return out.toString();
     }
 
     private static List<String> readMountinfo() {
