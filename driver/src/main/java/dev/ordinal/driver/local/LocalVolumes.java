@@ -77,6 +77,7 @@ public final class LocalVolumes implements VolumeStore {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
             found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()), true));
+            ImageStore.thawLeftFrozen(disk.volumesDir());
         }
         return found;
     }
