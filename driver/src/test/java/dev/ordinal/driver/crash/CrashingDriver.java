@@ -67,7 +67,8 @@ final class CrashingDriver implements AutoCloseable {
     private int starts;
     private Process process;
     private ManagedChannel channel;
-    private EpollEventLoopGroup loop;
+    /** One event loop for every channel: the driver's restarts need new channels, not new threads. */
+    private final EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
 
     CrashingDriver(Path root, Path disk, long diskMiB, Path logDir, long seed, int killBudget) {
         this.root = root;
@@ -203,6 +204,31 @@ final class CrashingDriver implements AutoCloseable {
         }
     }
 
+    /**
+     * One call with a kill planned inside it (at a seeded fraction of its usual duration) and no retry: what a CO
+     * that gives up on a call (kubelet after a pod is deleted while its volume was being staged) leaves behind.
+     * Returns where the kill landed (the call's name, or {@link #BETWEEN_CALLS} when the call answered first).
+     */
+    String interruptOnce(String rpc, Function<CrashingDriver, ?> request) {
+        PendingKill killer = new PendingKill();
+        long delayMicros = (long) (kills.nextDouble() * usualMillis.getOrDefault(rpc, 30.0) * 1000);
+        timer.schedule(killer::fire, delayMicros, TimeUnit.MICROSECONDS);
+        inFlight.set(rpc);
+        try {
+            request.apply(this);
+        } catch (StatusRuntimeException e) {
+            // Killed: exactly what was planned.
+        } finally {
+            inFlight.set(null);
+        }
+        String where = killer.cancel() ? BETWEEN_CALLS : rpc;
+        if (where.equals(BETWEEN_CALLS)) {
+            kill(BETWEEN_CALLS);
+        }
+        start();
+        return where;
+    }
+
     /** What a call finally answered. */
     record Outcome<T>(T answer, Status error, boolean killedAfterAnswer) {
         T ok(String what) {
@@ -320,7 +346,6 @@ final class CrashingDriver implements AutoCloseable {
     }
 
     private void connect() {
-        loop = new EpollEventLoopGroup(1);
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .eventLoopGroup(loop)
                 .channelType(EpollDomainSocketChannel.class)
@@ -333,7 +358,6 @@ final class CrashingDriver implements AutoCloseable {
     private void disconnect() {
         if (channel != null && !channel.isShutdown()) {
             channel.shutdownNow();
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
@@ -392,6 +416,7 @@ final class CrashingDriver implements AutoCloseable {
             process = null;
         }
         disconnect();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         timer.shutdownNow();
     }
 }
