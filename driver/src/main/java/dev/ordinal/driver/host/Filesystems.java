@@ -51,6 +51,14 @@ public final class Filesystems {
         Command.check("unfreeze of " + mountPoint, "fsfreeze", "--unfreeze", "--", mountPoint.toString());
     }
 
+    /**
+     * Thaws the filesystem mounted at {@code mountPoint} if it is frozen; returns whether it was. (The kernel
+     * answers EINVAL for a filesystem that is not frozen, which is the common, uninteresting case.)
+     */
+    public static boolean thawIfFrozen(Path mountPoint) {
+        return Command.run("fsfreeze", "--unfreeze", "--", mountPoint.toString()).ok();
+    }
+
     /** The size of a block device in bytes. */
     public static long deviceBytes(Path device) {
         return Long.parseLong(Command.check("size of " + device, "blockdev", "--getsize64", device.toString())

@@ -27,6 +27,22 @@ public final class LoopDevices {
         return devices;
     }
 
+    /** Every loop device attached now, with its backing file, in one call (for recovery). */
+    public static java.util.Map<Path, Path> all() {
+        Command.Result result = Command.run("losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE");
+        java.util.Map<Path, Path> devices = new java.util.LinkedHashMap<>();
+        if (!result.ok()) {
+            return devices;
+        }
+        for (String line : result.stdout().split("\n")) {
+            String[] fields = line.strip().split("\\s+", 2);
+            if (fields.length == 2) {
+                devices.put(Path.of(fields[0]), Path.of(fields[1].replaceFirst(" \\(deleted\\)$", "")));
+            }
+        }
+        return devices;
+    }
+
     /** Attaches {@code image}, or returns the device it is already attached to (so a retry never attaches twice). */
     public static Path attach(Path image) {
         Optional<Path> existing = backing(image).stream().findFirst();

@@ -3,6 +3,7 @@ package dev.ordinal.driver.local;
 import dev.ordinal.driver.host.Trees;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Copies;
+import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.FilesystemStats;
 import dev.ordinal.driver.host.MountTable;
@@ -85,7 +86,10 @@ final class DirStore extends BoundTreeStore {
                 return;
             }
             Copies.tree(source, partial);
+            // The copy's data on disk before its name (and then the metadata) says it is whole.
+            DurableFiles.syncTree(partial);
             Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.syncDirectory(target.getParent());
         } catch (IOException e) {
             throw new DriverError.Internal("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package dev.ordinal.driver.local;
 
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Copies;
+import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.FilesystemStats;
 import dev.ordinal.driver.host.LoopDevices;
@@ -224,6 +225,29 @@ final class ImageStore implements LayoutStore {
         }
     }
 
+    /**
+     * Thaws the filesystems of the image volumes under {@code volumesDir} that a crash left frozen. A snapshot or
+     * clone of a mounted volume freezes it for the copy; a driver killed during the copy never thawed it, so every
+     * write of the pod hung and the retried snapshot's own freeze failed (EBUSY) for good. Only the driver freezes
+     * these filesystems, and recovery runs before anything is served, so a filesystem frozen now was left so by a
+     * crash.
+     */
+    static void thawLeftFrozen(Path volumesDir) {
+        MountTable mounts = null;
+        for (java.util.Map.Entry<Path, Path> loop : LoopDevices.all().entrySet()) {
+            if (!loop.getValue().startsWith(volumesDir)) {
+                continue;
+            }
+            mounts = mounts == null ? MountTable.read() : mounts;
+            Optional<MountEntry> mounted = mounts.mountsOfDevice(loop.getKey()).stream()
+                    .filter(entry -> !entry.readOnly()).findFirst();
+            if (mounted.isPresent() && Filesystems.thawIfFrozen(mounted.get().mountPoint())) {
+                LOG.warnf("recovery thawed the filesystem of %s at %s, left frozen by a snapshot or clone that a "
+                        + "crash interrupted", loop.getValue(), mounted.get().mountPoint());
+            }
+        }
+    }
+
     /** Copies under a temporary name, so that a copy cut short by a crash is never taken for a whole one. */
     private static void copyImage(Path source, Path target) {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
@@ -233,7 +257,10 @@ final class ImageStore implements LayoutStore {
                 Files.delete(target);
             }
             Copies.file(source, partial);
+            // The copy's data on disk before its name (and then the metadata) says it is whole.
+            DurableFiles.syncTree(partial);
             Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.syncDirectory(target.getParent());
         } catch (IOException e) {
             throw new DriverError.Internal("cannot copy " + source + " to " + target + ": " + e.getMessage(), e);
         }

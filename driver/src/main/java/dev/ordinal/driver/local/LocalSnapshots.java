@@ -1,13 +1,10 @@
 package dev.ordinal.driver.local;
 
-import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.store.SnapshotStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,11 +47,7 @@ public final class LocalSnapshots implements SnapshotStore {
     @Override
     public SnapshotRecord create(SnapshotRecord snapshot, VolumeRecord source) {
         VolumeFiles files = volumes.snapshotFiles(snapshot.id());
-        try {
-            Files.createDirectories(files.dir());
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
-        }
+        LocalVolumes.makeEntry(files);
         LayoutStore.of(source.layout()).snapshot(volumes.files(source.id()), files, MountTable.read());
         MetadataFile.write(files.snapshotMetadata(), snapshot);
         return snapshot;

@@ -77,6 +77,7 @@ public final class LocalVolumes implements VolumeStore {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
             found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()), true));
+            ImageStore.thawLeftFrozen(disk.volumesDir());
         }
         return found;
     }
@@ -133,6 +134,7 @@ public final class LocalVolumes implements VolumeStore {
                 Optional<T> record = reader.apply(new VolumeFiles(entry));
                 if (record.isPresent()) {
                     found.add(record.get());
+                    removeInterruptedRewrite(new VolumeFiles(entry));
                 } else {
                     LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), entry);
                     recoveryListener.found(disk.name(), RecoveryListener.Orphan.UNFINISHED_CREATION);
@@ -145,15 +147,41 @@ public final class LocalVolumes implements VolumeStore {
         return found;
     }
 
+    /**
+     * The temporary file of a metadata rewrite (an expansion) that a crash cut short: the old metadata still
+     * stands, and the next rewrite would truncate the file anyway, but nothing half-written stays on the disk.
+     */
+    private static void removeInterruptedRewrite(VolumeFiles files) {
+        for (Path metadata : List.of(files.metadata(), files.snapshotMetadata())) {
+            try {
+                Files.deleteIfExists(metadata.resolveSibling(metadata.getFileName() + ".tmp"));
+            } catch (IOException e) {
+                throw new DriverError.Internal("cannot remove a temporary file in " + files.dir() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Makes the directory of a new volume or snapshot, durably: its entry in the disk's directory must outlive a
+     * power loss as surely as the metadata written into it later.
+     */
+    static void makeEntry(VolumeFiles files) {
+        try {
+            if (!Files.isDirectory(files.dir())) {
+                Files.createDirectories(files.dir());
+                MetadataFile.syncDirectory(files.dir().getParent());
+            }
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Makes the volume, or finishes making it; the record is durable when this returns. */
     @Override
     public VolumeRecord create(VolumeRecord record) {
         VolumeFiles files = files(record.id());
-        try {
-            Files.createDirectories(files.dir());
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
-        }
+        makeEntry(files);
         LayoutStore.of(record.layout()).provision(files, record.capacity().bytes());
         MetadataFile.write(files.metadata(), record);
         return record;
@@ -174,11 +202,7 @@ public final class LocalVolumes implements VolumeStore {
     /** The record is durable when this returns. */
     private VolumeRecord createFrom(VolumeRecord record, VolumeFiles source) {
         VolumeFiles files = files(record.id());
-        try {
-            Files.createDirectories(files.dir());
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
-        }
+        makeEntry(files);
         LayoutStore.of(record.layout()).copy(source, files, record.capacity().bytes(), MountTable.read());
         MetadataFile.write(files.metadata(), record);
         return record;

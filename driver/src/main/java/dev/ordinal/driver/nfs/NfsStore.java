@@ -2,6 +2,7 @@ package dev.ordinal.driver.nfs;
 
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Copies;
+import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.host.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,6 +132,8 @@ final class NfsStore {
         createDirectories(target.getParent());
         Copies.tree(source, partial);
         try {
+            // The copy's data on the server (fsync on NFS commits it) before its name says it is whole.
+            DurableFiles.syncTree(partial);
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             NfsMetadata.syncDirectory(target.getParent());
         } catch (IOException e) {

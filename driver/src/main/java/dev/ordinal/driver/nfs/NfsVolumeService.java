@@ -74,6 +74,8 @@ public final class NfsVolumeService {
             for (Path dir : list(export.snapshotsDir())) {
                 Optional<NfsSnapshot> snapshot = NfsMetadata.readSnapshot(dir.resolve("snapshot.properties"));
                 if (snapshot.isPresent()) {
+                    // A rewrite a crash cut short leaves its temporary file beside the metadata that still stands.
+                    NfsMetadata.delete(dir.resolve("snapshot.properties.tmp"));
                     snapshotsByName.put(snapshot.get().csiName(), snapshot.get());
                     snapshotsById.put(snapshot.get().id().toString(), snapshot.get());
                 } else {

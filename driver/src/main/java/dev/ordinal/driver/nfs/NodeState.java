@@ -36,6 +36,14 @@ final class NodeState {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read the NFS node state in " + dir + ": " + e.getMessage(), e);
             }
+            // A write a crash cut short left its temporary file; the file it was replacing still stands.
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.properties.tmp")) {
+                for (Path file : files) {
+                    NfsMetadata.delete(file);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the NFS node state in " + dir + ": " + e.getMessage(), e);
+            }
         }
     }
 
