@@ -119,16 +119,22 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             + ", not " + asked.defining());
                 }
             }
-            if (problem.isPresent()) {
-                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(problem.get()).build();
-            }
-            return ValidateVolumeCapabilitiesResponse.newBuilder()
-                    .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
-                            .putAllVolumeContext(request.getVolumeContextMap())
-                            .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
-                            .putAllParameters(request.getParametersMap()))
-                    .build();
+            return validation(request, problem);
         });
+    }
+
+    /** ValidateVolumeCapabilities' answer: the request confirmed as asked, or the reason it cannot be. */
+    static ValidateVolumeCapabilitiesResponse validation(ValidateVolumeCapabilitiesRequest request,
+            Optional<String> problem) {
+        if (problem.isPresent()) {
+            return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(problem.get()).build();
+        }
+        return ValidateVolumeCapabilitiesResponse.newBuilder()
+                .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
+                        .putAllVolumeContext(request.getVolumeContextMap())
+                        .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
+                        .putAllParameters(request.getParametersMap()))
+                .build();
     }
 
     @Override

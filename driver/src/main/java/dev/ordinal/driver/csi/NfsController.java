@@ -78,15 +78,7 @@ final class NfsController {
                         + ", not " + asked);
             }
         }
-        if (problem.isPresent()) {
-            return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(problem.get()).build();
-        }
-        return ValidateVolumeCapabilitiesResponse.newBuilder()
-                .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
-                        .putAllVolumeContext(request.getVolumeContextMap())
-                        .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
-                        .putAllParameters(request.getParametersMap()))
-                .build();
+        return ControllerService.validation(request, problem);
     }
 
     /** The export's free space: volumes are soft-limited directories, so any of them fits while space is free. */

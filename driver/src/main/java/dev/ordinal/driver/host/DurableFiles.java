@@ -60,6 +60,27 @@ public final class DurableFiles {
         });
     }
 
+    /** A properties file written atomically (the metadata of volumes, snapshots and node state). */
+    public static void writeProperties(Path file, java.util.Properties properties, String comment)
+            throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        properties.store(bytes, comment);
+        writeAtomically(file, bytes.toByteArray());
+    }
+
+    /** A properties file as written by {@link #writeProperties}, or empty when there is none. */
+    public static java.util.Optional<java.util.Properties> readProperties(Path file) throws IOException {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+        java.util.Properties properties = new java.util.Properties();
+        properties.load(new java.io.StringReader(new String(content, java.nio.charset.StandardCharsets.ISO_8859_1)));
+        return java.util.Optional.of(properties);
+    }
+
     /** Makes a rename, a new entry or a removal in {@code dir} durable. */
     public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -10,13 +10,8 @@ import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -86,31 +81,19 @@ final class MetadataFile {
     }
 
     private static void store(Path file, Properties p, String comment) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            p.store(bytes, comment);
-            writeAtomically(file, bytes.toByteArray());
+            DurableFiles.writeProperties(file, p, comment);
         } catch (IOException e) {
             throw new DriverError.Internal("cannot write metadata " + file + ": " + e.getMessage(), e);
         }
     }
 
     private static Optional<Properties> load(Path file) {
-        byte[] content;
         try {
-            content = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return DurableFiles.readProperties(file);
         } catch (IOException e) {
             throw new DriverError.Internal("cannot read metadata " + file + ": " + e.getMessage(), e);
         }
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(new String(content, StandardCharsets.ISO_8859_1)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Optional.of(p);
     }
 
     static Optional<VolumeRecord> read(Path file) {
@@ -138,10 +121,6 @@ final class MetadataFile {
         } catch (RuntimeException e) {
             throw new DriverError.Internal("metadata " + file + " is damaged: " + e.getMessage(), e);
         }
-    }
-
-    static void writeAtomically(Path file, byte[] content) throws IOException {
-        DurableFiles.writeAtomically(file, content);
     }
 
     static void syncDirectory(Path dir) throws IOException {

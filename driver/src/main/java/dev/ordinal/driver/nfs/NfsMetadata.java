@@ -5,12 +5,9 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -111,32 +108,20 @@ final class NfsMetadata {
     }
 
     static void store(Path file, Properties p, String comment) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            p.store(bytes, comment);
             Files.createDirectories(file.getParent());
-            writeAtomically(file, bytes.toByteArray());
+            DurableFiles.writeProperties(file, p, comment);
         } catch (IOException e) {
             throw new DriverError.Internal("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
     static Optional<Properties> load(Path file) {
-        byte[] content;
         try {
-            content = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return DurableFiles.readProperties(file);
         } catch (IOException e) {
             throw new DriverError.Internal("cannot read " + file + ": " + e.getMessage(), e);
         }
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(new String(content, StandardCharsets.ISO_8859_1)));
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot parse " + file + ": " + e.getMessage(), e);
-        }
-        return Optional.of(p);
     }
 
     /** Removes a metadata file durably; one that is gone already is fine. */
@@ -148,10 +133,6 @@ final class NfsMetadata {
         } catch (IOException e) {
             throw new DriverError.Internal("cannot remove " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void writeAtomically(Path file, byte[] content) throws IOException {
-        DurableFiles.writeAtomically(file, content);
     }
 
     static void syncDirectory(Path dir) throws IOException {
