@@ -187,6 +187,18 @@ class ClusterModeTest {
     }
 
     @Test
+    void aVolumeOfANodeThatIsGoneCanStillBeDeleted() throws Exception {
+        Volume volume = pinned("on-b", 10 * MIB, "node-b");
+        nodes.remove("node-b").close();
+        // The node is gone from the cluster: its agent no longer reports, and its OrdinalNode is removed.
+        server.createClient().resources(OrdinalNode.class).withName("node-b").delete();
+        await().atMost(Duration.ofSeconds(20)).until(() -> capacity(Map.of()) == 100 * MIB);
+        controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId()).build());
+        // The resource does not wait for an agent that will never answer; its data went with the node.
+        assertNull(server.createClient().resources(OrdinalVolume.class).withName("on-b").get());
+    }
+
+    @Test
     void snapshotsRestoresAndExpansionGoThroughTheResources() throws Exception {
         Volume volume = createOrdinal(0, 10 * MIB);
         Files.writeString(dataOf(volume).resolve("state"), "before");
