@@ -1,0 +1,53 @@
+package dev.ordinal.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller's scrape, as Prometheus reads it, passes Debian's {@code promtool check metrics} (names, units,
+ * help and types by the Prometheus conventions), and carries the reconcile metrics an on-call engineer watches.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class ControllerMetricsTest {
+
+    @Test
+    void theScrapePassesPromtoolAndShowsTheReconcileMetrics() throws Exception {
+        int port = ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
+        // Text format: promtool lints the Prometheus text exposition, not OpenMetrics.
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/q/metrics")).header("Accept", "text/plain").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode());
+        String body = scrape.body();
+        assertTrue(body.contains("ordinal_controller_reconcile_duration_seconds"), body);
+        assertTrue(body.contains("ordinal_controller_reconcile_errors_total"), body);
+
+        String problems = promtool(body);
+        assertEquals("", problems, "promtool check metrics found problems");
+    }
+
+    private static String promtool(String exposition) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(exposition.getBytes(StandardCharsets.UTF_8));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "promtool did not finish");
+        assertEquals(0, process.exitValue(), output);
+        return output;
+    }
+}
