@@ -14,6 +14,16 @@ public final class Trees {
     private Trees() {
     }
 
+    /** Creates {@code dir} and its parents; a failure is INTERNAL naming the directory. */
+    public static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new dev.ordinal.driver.error.DriverError.Internal("cannot create directory " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;

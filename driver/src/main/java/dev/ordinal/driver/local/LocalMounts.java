@@ -4,6 +4,7 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.host.Trees;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
@@ -31,7 +32,7 @@ public final class LocalMounts {
         VolumeFiles files = volumes.files(record.id());
         LayoutStore store = volumes.store(record);
         requireBacking(store, files, record.id());
-        createDirectory(staging);
+        Trees.createDirectories(staging);
         MountTable mounts = MountTable.read();
         Optional<MountEntry> current = mounts.at(staging);
         if (current.isPresent()) {
@@ -71,7 +72,7 @@ public final class LocalMounts {
                         + "; call NodeStageVolume first");
             }
             source = staging;
-            createDirectory(target);
+            Trees.createDirectories(target);
         }
         Optional<MountEntry> current = mounts.at(target);
         if (current.isPresent()) {
@@ -138,14 +139,6 @@ public final class LocalMounts {
         if (!store.backingPresent(files)) {
             throw new DriverError.FailedPrecondition("the data of volume " + id + " is missing from its disk ("
                     + files.dir() + ")");
-        }
-    }
-
-    private static void createDirectory(Path path) {
-        try {
-            Files.createDirectories(path);
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot create directory " + path + ": " + e.getMessage(), e);
         }
     }
 

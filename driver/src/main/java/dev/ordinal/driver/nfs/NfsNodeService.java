@@ -7,6 +7,7 @@ import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.host.Trees;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeStats;
 import dev.ordinal.driver.volume.NodePaths;
@@ -62,7 +63,7 @@ public final class NfsNodeService {
         // Parsed before anything is mounted: a malformed context must not leave a mount behind its refusal.
         long capacityBytes = parseLong(context.get(NfsVolumeService.CONTEXT_CAPACITY));
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeStageVolume")) {
-            createDirectory(staging);
+            Trees.createDirectories(staging);
             Optional<MountEntry> current = MountTable.read().at(staging);
             if (current.isPresent()) {
                 // Already staged: the same volume there is a retry (success); anything else is a conflict.
@@ -108,7 +109,7 @@ public final class NfsNodeService {
                 throw new DriverError.FailedPrecondition("volume " + id + " is not staged at " + staging
                         + "; call NodeStageVolume first");
             }
-            createDirectory(target);
+            Trees.createDirectories(target);
             Optional<MountEntry> current = mounts.at(target);
             if (current.isPresent()) {
                 if (!current.get().sameTreeAs(staged.get())) {
@@ -238,14 +239,6 @@ public final class NfsNodeService {
         if (capability.block()) {
             throw new DriverError.InvalidArgument("NFS volumes are shared filesystems; block access is not "
                     + "supported");
-        }
-    }
-
-    private static void createDirectory(Path path) {
-        try {
-            Files.createDirectories(path);
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot create directory " + path + ": " + e.getMessage(), e);
         }
     }
 

@@ -380,14 +380,7 @@ public final class NfsVolumeService {
     private Capacity sizeOf(CapacityRange range, Capacity floor) {
         long required = range.requiredBytes();
         long limit = range.limitBytes();
-        if (required < 0 || limit < 0) {
-            throw new DriverError.InvalidArgument("capacity_range must not be negative (required_bytes=" + required
-                    + ", limit_bytes=" + limit + ")");
-        }
-        if (limit != 0 && required > limit) {
-            throw new DriverError.InvalidArgument("capacity_range.required_bytes (" + required
-                    + ") is larger than limit_bytes (" + limit + ")");
-        }
+        range.requireValid();
         long wanted = required != 0 ? required : Math.max(defaultSize.bytes(), floor.bytes());
         if (limit != 0) {
             wanted = Math.min(wanted, limit);

@@ -31,14 +31,7 @@ final class VolumeSizing {
     static Capacity size(CapacityRange range, Layout layout, boolean block, String fsType, Capacity defaultSize) {
         long required = range.requiredBytes();
         long limit = range.limitBytes();
-        if (required < 0 || limit < 0) {
-            throw new DriverError.InvalidArgument("capacity_range must not be negative (required_bytes=" + required
-                    + ", limit_bytes=" + limit + ")");
-        }
-        if (limit != 0 && required > limit) {
-            throw new DriverError.InvalidArgument("capacity_range.required_bytes (" + required
-                    + ") is larger than limit_bytes (" + limit + ")");
-        }
+        range.requireValid();
         long minimum = minimum(layout, block, fsType);
         if (limit != 0 && limit < minimum) {
             throw new DriverError.OutOfRange("capacity_range.limit_bytes " + Capacity.format(limit) + " is below the "

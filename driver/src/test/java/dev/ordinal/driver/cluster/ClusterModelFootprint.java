@@ -219,6 +219,10 @@ class ClusterModelFootprint {
         }
     }
 
+    /**
+     * A read-only store that hands the measurement its records: only recovery is ever called, since the model is
+     * measured as a restarted controller builds it; the writing methods are never reached.
+     */
     private static final class StubVolumes implements VolumeStore {
         List<VolumeRecord> records;
 
