@@ -1,6 +1,6 @@
 package dev.ordinal.controller;
 
-import dev.ordinal.controller.kube.RetentionController;
+import dev.ordinal.controller.kube.OrdinalController;
 import dev.ordinal.controller.kube.Settings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +19,7 @@ public class ControllerRuntime {
     private final KubernetesClient client;
     private final MeterRegistry registry;
     private final ControllerConfig config;
-    private volatile RetentionController controller;
+    private volatile OrdinalController controller;
 
     ControllerRuntime(KubernetesClient client, MeterRegistry registry, ControllerConfig config) {
         this.client = client;
@@ -29,7 +29,7 @@ public class ControllerRuntime {
 
     void onStart(@Observes StartupEvent event) {
         if (config.enabled()) {
-            controller = new RetentionController(client, registry, settings(config), Clock.systemUTC()).start();
+            controller = new OrdinalController(client, registry, settings(config), Clock.systemUTC()).start();
         }
     }
 
@@ -39,7 +39,7 @@ public class ControllerRuntime {
         }
     }
 
-    public Optional<RetentionController> controller() {
+    public Optional<OrdinalController> controller() {
         return Optional.ofNullable(controller);
     }
 

@@ -39,9 +39,9 @@ final class ClaimWriter {
 
     private final KubernetesClient client;
     private final EventRecorder events;
-    private final RetentionMetrics metrics;
+    private final ControllerMetrics metrics;
 
-    ClaimWriter(KubernetesClient client, EventRecorder events, RetentionMetrics metrics) {
+    ClaimWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
         this.events = events;
         this.metrics = metrics;

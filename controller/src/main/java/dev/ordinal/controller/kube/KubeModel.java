@@ -1,7 +1,7 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.controller.retention.ClaimState;
-import dev.ordinal.controller.retention.OrdinalClaim;
+import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
 import dev.ordinal.controller.retention.RetentionPolicy;
 import dev.ordinal.controller.retention.ScaleDownGrace;

@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,17 +25,24 @@ final class Reconciles implements AutoCloseable {
     private static final Duration LAST_RETRY = Duration.ofSeconds(30);
 
     private final ScheduledExecutorService executor;
-    private final Function<String, Optional<Instant>> reconcile;
-    private final RetentionMetrics metrics;
+    private final Reconcile reconcile;
+    private final ControllerMetrics metrics;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private volatile boolean active;
 
-    Reconciles(String name, Function<String, Optional<Instant>> reconcile, RetentionMetrics metrics) {
+    /** One reconcile of one key; the instant to look again, if any. */
+    @FunctionalInterface
+    interface Reconcile {
+        Optional<Instant> run(String key) throws Exception;
+    }
+
+    Reconciles(String name, Reconcile reconcile, ControllerMetrics metrics) {
         this.reconcile = reconcile;
         this.metrics = metrics;
+        metrics.queueDepth(pending::size);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "ordinal-retention-" + name);
+            Thread thread = new Thread(r, "ordinal-reconcile-" + name);
             thread.setDaemon(true);
             return thread;
         });
@@ -73,7 +79,7 @@ final class Reconciles implements AutoCloseable {
             return;
         }
         try {
-            Optional<Instant> revisit = metrics.duration().recordCallable(() -> reconcile.apply(key));
+            Optional<Instant> revisit = metrics.duration().recordCallable(() -> reconcile.run(key));
             failures.remove(key);
             revisit.ifPresent(at -> later(key, Duration.between(Instant.now(), at)));
         } catch (Exception e) {

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.retention;
 
+import dev.ordinal.controller.model.OrdinalClaim;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.retention;
 
+import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.ClaimAction.CancelGrace;
 import dev.ordinal.controller.retention.ClaimAction.Delete;
 import dev.ordinal.controller.retention.ClaimAction.Keep;

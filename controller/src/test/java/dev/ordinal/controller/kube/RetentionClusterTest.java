@@ -177,10 +177,10 @@ class RetentionClusterTest {
 
     @Test
     void twoReplicasOneLeaderAndTakeover() {
-        RetentionController app = runtime.controller().orElseThrow();
+        OrdinalController app = runtime.controller().orElseThrow();
         Settings settings = new Settings("second", "default", "ordinal-controller", Duration.ofSeconds(2),
                 Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofSeconds(30));
-        try (RetentionController second = new RetentionController(kubernetes.getKubernetesMockServer().createClient(),
+        try (OrdinalController second = new OrdinalController(kubernetes.getKubernetesMockServer().createClient(),
                 new SimpleMeterRegistry(), settings, Clock.systemUTC()).start()) {
             await().during(Duration.ofMillis(800)).atMost(WAIT).until(() -> app.isLeader() && !second.isLeader());
             sts.create("one", 2, "Retain", "Delete", Map.of());

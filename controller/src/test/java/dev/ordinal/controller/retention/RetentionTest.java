@@ -1,5 +1,6 @@
 package dev.ordinal.controller.retention;
 
+import dev.ordinal.controller.model.OrdinalClaim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,25 +1,38 @@
 package dev.ordinal.controller.kube;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * {@code ordinal_controller_retention_actions_total{action}}, {@code ordinal_controller_reconcile_duration_seconds}
- * and {@code ordinal_controller_reconcile_errors_total}.
+ * The controller's own meters: {@code ordinal_controller_reconcile_duration_seconds},
+ * {@code ordinal_controller_reconcile_errors_total}, {@code ordinal_controller_queue_depth} and
+ * {@code ordinal_controller_retention_actions_total{action}}. Steps register theirs next to these.
  */
-final class RetentionMetrics {
+final class ControllerMetrics {
+
 
     private final MeterRegistry registry;
     private final Timer duration;
     private final Counter errors;
 
-    RetentionMetrics(MeterRegistry registry) {
+    ControllerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.duration = Timer.builder("ordinal.controller.reconcile.duration")
                 .description("Time to reconcile the claims of one StatefulSet").register(registry);
         this.errors = Counter.builder("ordinal.controller.reconcile.errors")
                 .description("Reconciles that failed and were retried").register(registry);
+    }
+
+    /** StatefulSets waiting for a reconcile (queued, not yet running). */
+    void queueDepth(java.util.function.Supplier<Number> depth) {
+        Gauge.builder("ordinal.controller.queue.depth", depth).description("StatefulSets waiting for a reconcile")
+                .register(registry);
+    }
+
+    MeterRegistry registry() {
+        return registry;
     }
 
     void action(String action) {

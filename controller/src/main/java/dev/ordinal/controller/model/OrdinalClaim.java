@@ -1,4 +1,4 @@
-package dev.ordinal.controller.retention;
+package dev.ordinal.controller.model;
 
 import java.util.Optional;
 

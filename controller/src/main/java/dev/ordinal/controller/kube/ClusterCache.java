@@ -1,0 +1,154 @@
+package dev.ordinal.controller.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The informers every step reads from: StatefulSets, claims, Pods, StorageClasses, PersistentVolumes and Nodes,
+ * one cache each for the whole controller. Steps read; only {@link OrdinalController} routes their events to
+ * StatefulSet keys. Informers run on every replica, so a new leader starts with warm caches.
+ */
+public final class ClusterCache implements AutoCloseable {
+
+    /** fabric8 informers index by namespace already. */
+    private static final String BY_NAMESPACE = Cache.NAMESPACE_INDEX;
+
+    /** What an informer's event means for the work queue. */
+    interface Events<T> {
+        void changed(T oldObject, T newObject);
+    }
+
+    private final KubernetesClient client;
+    private final long resync;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private SharedIndexInformer<StatefulSet> sets;
+    private SharedIndexInformer<PersistentVolumeClaim> claims;
+    private SharedIndexInformer<Pod> pods;
+    private SharedIndexInformer<StorageClass> classes;
+    private SharedIndexInformer<PersistentVolume> volumes;
+    private SharedIndexInformer<Node> nodes;
+
+    ClusterCache(KubernetesClient client, Duration resync) {
+        this.client = client;
+        this.resync = resync.toMillis();
+    }
+
+    /** Creates the informers with their event routes, starts them and waits for their first listing. */
+    void start(Events<StorageClass> onClass, Events<StatefulSet> onSet, Events<PersistentVolumeClaim> onClaim,
+            Events<Pod> onPod, Events<PersistentVolume> onVolume, Events<Node> onNode) {
+        classes = inform(client.storage().v1().storageClasses().runnableInformer(resync), onClass);
+        sets = inform(client.apps().statefulSets().inAnyNamespace().runnableInformer(resync), onSet);
+        claims = inform(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resync), onClaim);
+        pods = inform(client.pods().inAnyNamespace().runnableInformer(resync), onPod);
+        volumes = inform(client.persistentVolumes().runnableInformer(resync), onVolume);
+        nodes = inform(client.nodes().runnableInformer(resync), onNode);
+        for (SharedIndexInformer<?> informer : informers) {
+            informer.start().toCompletableFuture().join();
+        }
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer, Events<T> events) {
+        informer.addEventHandler(new ResourceEventHandler<T>() {
+            @Override
+            public void onAdd(T obj) {
+                events.changed(null, obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                events.changed(oldObj, newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                events.changed(obj, null);
+            }
+        });
+        informers.add(informer);
+        return informer;
+    }
+
+    public boolean synced() {
+        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    public Optional<StatefulSet> statefulSet(String namespace, String name) {
+        return Optional.ofNullable(sets.getStore().getByKey(namespace + "/" + name));
+    }
+
+    public List<StatefulSet> statefulSets(String namespace) {
+        return sets.getIndexer().byIndex(BY_NAMESPACE, namespace);
+    }
+
+    public Set<String> statefulSetKeys() {
+        return Set.copyOf(sets.getStore().listKeys());
+    }
+
+    public List<PersistentVolumeClaim> claims(String namespace) {
+        return claims.getIndexer().byIndex(BY_NAMESPACE, namespace);
+    }
+
+    public List<PersistentVolumeClaim> allClaims() {
+        return claims.getStore().list();
+    }
+
+    public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+        return Optional.ofNullable(claims.getStore().getByKey(namespace + "/" + name));
+    }
+
+    public List<Pod> pods(String namespace) {
+        return pods.getIndexer().byIndex(BY_NAMESPACE, namespace);
+    }
+
+    public Optional<StorageClass> storageClass(String name) {
+        return Optional.ofNullable(classes.getStore().getByKey(name));
+    }
+
+    public List<StorageClass> storageClasses() {
+        return classes.getStore().list();
+    }
+
+    public List<PersistentVolume> persistentVolumes() {
+        return volumes.getStore().list();
+    }
+
+    public Optional<PersistentVolume> persistentVolume(String name) {
+        return Optional.ofNullable(volumes.getStore().getByKey(name));
+    }
+
+    public List<Node> nodes() {
+        return nodes.getStore().list();
+    }
+
+    public Optional<Node> node(String name) {
+        return Optional.ofNullable(nodes.getStore().getByKey(name));
+    }
+
+    /** The templates of a StatefulSet whose class (their own, or the default) is provisioned by Ordinal. */
+    public List<String> ordinalTemplates(StatefulSet set) {
+        return KubeModel.ordinalTemplates(set, this::storageClass, storageClasses());
+    }
+
+    public boolean isOrdinal(PersistentVolumeClaim claim) {
+        return KubeModel.isOrdinal(claim, this::storageClass, storageClasses());
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+    }
+}

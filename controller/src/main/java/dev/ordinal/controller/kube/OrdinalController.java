@@ -1,0 +1,203 @@
+package dev.ordinal.controller.kube;
+
+import dev.ordinal.controller.model.OrdinalClaim;
+import dev.ordinal.controller.retention.OwnerRef;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The companion controller: one reconcile per StatefulSet key ({@code namespace/name}), run by {@link Reconciles}
+ * on the leader only, made of {@link SetStep}s in a fixed order. fabric8 informers ({@link ClusterCache}) feed the
+ * keys: a StatefulSet's own events, and those of its claims, Pods, PersistentVolumes and Nodes mapped to it.
+ */
+public final class OrdinalController implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(OrdinalController.class);
+
+    private final Settings settings;
+    private final Clock clock;
+    private final ClusterCache cache;
+    private final Reconciles reconciles;
+    private final Leadership leadership;
+    private final List<SetStep> steps;
+
+    public OrdinalController(KubernetesClient client, MeterRegistry registry, Settings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        ControllerMetrics metrics = new ControllerMetrics(registry);
+        EventRecorder events = new EventRecorder(client, settings.identity());
+        this.cache = new ClusterCache(client, settings.resync());
+        this.steps = List.of(
+                new RetentionStep(new ClaimWriter(client, events, metrics)));
+        this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
+        this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
+    }
+
+    /** Starts the informers, waits for their first listing, then takes part in the election. */
+    public OrdinalController start() {
+        cache.start(
+                (before, after) -> reconciles.enqueueAll(cache.statefulSetKeys()),
+                (before, after) -> reconciles.enqueue(key(after != null ? after : before)),
+                (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
+                (before, after) -> ownerSet(after != null ? after : before).ifPresent(reconciles::enqueue),
+                (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
+                this::nodeChanged);
+        leadership.start();
+        return this;
+    }
+
+    private void startLeading() {
+        reconciles.resume();
+        reconciles.enqueueAll(cache.statefulSetKeys());
+        for (PersistentVolumeClaim claim : cache.allClaims()) {
+            reconciles.enqueueAll(keysOf(claim));
+        }
+    }
+
+    public boolean isLeader() {
+        return leadership.isLeader();
+    }
+
+    public boolean synced() {
+        return cache.synced();
+    }
+
+    public String identity() {
+        return settings.identity();
+    }
+
+    /** Gives up the Lease (if held) and stops reconciling; the informers keep running. */
+    public void stopLeading() {
+        leadership.stop();
+    }
+
+    /** Takes part in the election again after {@link #stopLeading()}. */
+    public void resumeElection() {
+        leadership.start();
+    }
+
+    @Override
+    public void close() {
+        leadership.stop();
+        reconciles.close();
+        cache.close();
+    }
+
+    private static String key(HasMetadata object) {
+        return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+    }
+
+    /** The StatefulSets a claim may belong to: its owners', and every cached set whose templates name it. */
+    private List<String> keysOf(PersistentVolumeClaim claim) {
+        String namespace = claim.getMetadata().getNamespace();
+        List<String> keys = new ArrayList<>();
+        for (OwnerReference ref : Optional.ofNullable(claim.getMetadata().getOwnerReferences()).orElse(List.of())) {
+            if (OwnerRef.STATEFUL_SET.equals(ref.getKind())) {
+                keys.add(namespace + "/" + ref.getName());
+            } else if (OwnerRef.POD.equals(ref.getKind())) {
+                ClaimNames.setOfPod(ref.getName()).ifPresent(set -> keys.add(namespace + "/" + set));
+            }
+        }
+        for (StatefulSet set : cache.statefulSets(namespace)) {
+            if (set.getSpec() != null && set.getSpec().getVolumeClaimTemplates() != null && set.getSpec()
+                    .getVolumeClaimTemplates().stream().anyMatch(t -> OrdinalClaim.match(namespace,
+                            set.getMetadata().getName(), t.getMetadata().getName(), claim.getMetadata().getName()).isPresent())) {
+                keys.add(key(set));
+            }
+        }
+        return keys;
+    }
+
+    /** A volume matters to the set it was made for: by the identity the driver recorded, or by its claim. */
+    private List<String> keysOf(PersistentVolume volume) {
+        Map<String, String> attributes = volume.getSpec() == null || volume.getSpec().getCsi() == null
+                ? Map.of() : Optional.ofNullable(volume.getSpec().getCsi().getVolumeAttributes()).orElse(Map.of());
+        String namespace = attributes.get(VolumeIdentity.NAMESPACE);
+        String set = attributes.get(VolumeIdentity.STATEFUL_SET);
+        if (namespace != null && set != null) {
+            return List.of(namespace + "/" + set);
+        }
+        ObjectReference ref = volume.getSpec() == null ? null : volume.getSpec().getClaimRef();
+        if (ref == null || ref.getNamespace() == null || ref.getName() == null) {
+            return List.of();
+        }
+        return cache.claim(ref.getNamespace(), ref.getName()).map(this::keysOf).orElse(List.of());
+    }
+
+    /** Nodes come and go rarely, but report status often: only a change of readiness (or the node) matters. */
+    private void nodeChanged(Node before, Node after) {
+        if (before == null || after == null || !Objects.equals(ready(before), ready(after))) {
+            reconciles.enqueueAll(cache.statefulSetKeys());
+        }
+    }
+
+    private static String ready(Node node) {
+        return Optional.ofNullable(node.getStatus()).map(s -> s.getConditions()).orElse(List.of()).stream()
+                .filter(c -> "Ready".equals(c.getType())).map(NodeCondition::getStatus).findFirst().orElse("Unknown");
+    }
+
+    private static Optional<String> ownerSet(Pod pod) {
+        return Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of()).stream()
+                .filter(ref -> Boolean.TRUE.equals(ref.getController()) && OwnerRef.STATEFUL_SET.equals(ref.getKind()))
+                .findFirst().map(ref -> pod.getMetadata().getNamespace() + "/" + ref.getName());
+    }
+
+    /** One reconcile of one StatefulSet: every step in turn; the earliest instant any of them asks to look again. */
+    Optional<Instant> reconcile(String key) throws Exception {
+        int slash = key.indexOf('/');
+        StatefulSetView view = view(key.substring(0, slash), key.substring(slash + 1));
+        Optional<Instant> revisit = Optional.empty();
+        Exception failure = null;
+        for (SetStep step : steps) {
+            try {
+                Optional<Instant> at = step.reconcile(view);
+                if (at.isPresent() && (revisit.isEmpty() || at.get().isBefore(revisit.get()))) {
+                    revisit = at;
+                }
+            } catch (Exception e) {
+                LOG.debugf("Step %s of %s failed: %s", step.name(), key, e.getMessage());
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return revisit;
+    }
+
+    private StatefulSetView view(String namespace, String name) {
+        Optional<StatefulSet> set = cache.statefulSet(namespace, name);
+        List<String> templates = set.map(cache::ordinalTemplates).orElse(List.of());
+        List<StatefulSetView.TemplateClaim> claims = new ArrayList<>();
+        if (!templates.isEmpty()) {
+            for (PersistentVolumeClaim claim : cache.claims(namespace)) {
+                for (String template : templates) {
+                    OrdinalClaim.match(namespace, name, template, claim.getMetadata().getName())
+                            .ifPresent(id -> claims.add(new StatefulSetView.TemplateClaim(id, claim)));
+                }
+            }
+        }
+        return new StatefulSetView(namespace, name, set, templates, List.copyOf(claims), cache, clock.instant());
+    }
+}

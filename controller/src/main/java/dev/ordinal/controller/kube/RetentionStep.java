@@ -1,0 +1,95 @@
+package dev.ordinal.controller.kube;
+
+import dev.ordinal.controller.model.OrdinalClaim;
+import dev.ordinal.controller.retention.ClaimAction;
+import dev.ordinal.controller.retention.ClaimState;
+import dev.ordinal.controller.retention.OwnerRef;
+import dev.ordinal.controller.retention.Retention;
+import dev.ordinal.controller.retention.RetentionPlan;
+import dev.ordinal.controller.retention.StatefulSetState;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * KEP-1847 claim retention: reads the set and its claims from the view, asks {@link Retention#plan} what to do,
+ * and applies the changes with {@link ClaimWriter}.
+ */
+final class RetentionStep implements SetStep {
+
+    private final ClaimWriter writer;
+
+    RetentionStep(ClaimWriter writer) {
+        this.writer = writer;
+    }
+
+    @Override
+    public String name() {
+        return "retention";
+    }
+
+    @Override
+    public Optional<Instant> reconcile(StatefulSetView view) {
+        ClusterCache cache = view.cache();
+        Map<String, PersistentVolumeClaim> byName = new HashMap<>();
+        List<ClaimState> states = new ArrayList<>();
+        StatefulSetState state;
+        if (view.set().isEmpty()) {
+            state = StatefulSetState.gone(view.namespace(), view.name(), podUids(cache, view.namespace(), view.name(), null));
+            for (PersistentVolumeClaim claim : cache.claims(view.namespace())) {
+                Optional<OrdinalClaim> id = goneClaim(claim, view.name());
+                if (id.isPresent() && cache.isOrdinal(claim)) {
+                    byName.put(claim.getMetadata().getName(), claim);
+                    states.add(KubeModel.claim(id.get(), claim));
+                }
+            }
+        } else if (view.templates().isEmpty()) {
+            return Optional.empty(); // Not a StatefulSet of Ordinal's: never touched.
+        } else {
+            state = KubeModel.state(view.set().get(),
+                    podUids(cache, view.namespace(), view.name(), view.set().get().getMetadata().getUid()));
+            for (StatefulSetView.TemplateClaim claim : view.claims()) {
+                byName.put(claim.id().claimName(), claim.claim());
+                states.add(KubeModel.claim(claim.id(), claim.claim()));
+            }
+        }
+        RetentionPlan plan = Retention.plan(state, states, view.now());
+        boolean refused = false;
+        for (ClaimAction action : plan.changes()) {
+            PersistentVolumeClaim claim = byName.get(action.claim().claimName());
+            refused |= !writer.apply(state, view.set(), claim, action);
+        }
+        if (refused) {
+            return Optional.of(view.now().plus(Duration.ofSeconds(1)));
+        }
+        return plan.revisitAt();
+    }
+
+    /** A claim of a StatefulSet that is gone: one that names it (or one of its Pods) as owner. */
+    private static Optional<OrdinalClaim> goneClaim(PersistentVolumeClaim claim, String setName) {
+        String claimName = claim.getMetadata().getName();
+        Optional<String> template = ClaimNames.templateOf(claimName, setName);
+        if (template.isEmpty() || claim.getMetadata().getOwnerReferences() == null) {
+            return Optional.empty();
+        }
+        Optional<OrdinalClaim> id = OrdinalClaim.match(claim.getMetadata().getNamespace(), setName, template.get(), claimName);
+        boolean named = claim.getMetadata().getOwnerReferences().stream()
+                .anyMatch(ref -> (OwnerRef.STATEFUL_SET.equals(ref.getKind()) && setName.equals(ref.getName()))
+                        || (OwnerRef.POD.equals(ref.getKind()) && id.map(OrdinalClaim::podName).orElse("").equals(ref.getName())));
+        return named ? id : Optional.empty();
+    }
+
+    private static Map<Integer, String> podUids(ClusterCache cache, String namespace, String setName, String setUid) {
+        Map<Integer, String> uids = new HashMap<>();
+        for (Pod pod : cache.pods(namespace)) {
+            KubeModel.ordinalOf(pod, setName, setUid).ifPresent(ordinal -> uids.put(ordinal, pod.getMetadata().getUid()));
+        }
+        return uids;
+    }
+}
