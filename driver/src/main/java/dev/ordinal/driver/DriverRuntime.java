@@ -9,7 +9,6 @@ import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.metrics.MetricsConfig;
-import dev.ordinal.driver.nfs.NfsMetrics;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.UsageCache;
 import dev.ordinal.driver.volume.VolumeLocks;
@@ -80,7 +79,7 @@ public class DriverRuntime {
                 config.maxVolumesPerNode(),
                 Quantity.parse("ordinal.default-volume-size", config.defaultVolumeSize()), version,
                 new VolumeLocks(), nfsSettings(), clusterSettings()), metrics);
-        assembly.nfsNode().ifPresent(nfs -> NfsMetrics.bind(nfs, registry));
+        assembly.nfsNode().ifPresent(nfs -> metrics.watchNfs(node, nfs));
         health = assembly.health();
         Path socket = CsiSocketServer.socketPath(config.endpoint());
         server = CsiSocketServer.start(socket, assembly.services(), registry, config.handlerThreads());

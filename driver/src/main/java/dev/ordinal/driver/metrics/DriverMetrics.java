@@ -5,6 +5,7 @@ import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.host.HostFailures;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.local.VolumeUsage;
+import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.volume.SnapshotService;
 import dev.ordinal.driver.volume.VolumeService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -75,6 +76,14 @@ public final class DriverMetrics implements AutoCloseable {
         }
         samplers.add(new VolumeUsageSampler(registry, node.value(), new VolumeUsage(volumes, dirWalkLimit),
                 sampleInterval));
+    }
+
+    /** The usage of the NFS volumes staged on this node, in the same series as local volumes'. */
+    public void watchNfs(NodeName node, NfsNodeService nfs) {
+        if (registry == null) {
+            return;
+        }
+        new NfsUsageGauges(registry, node.value(), nfs);
     }
 
     /** Stops the sampler and detaches the host hook; the meters stay with their registry. */

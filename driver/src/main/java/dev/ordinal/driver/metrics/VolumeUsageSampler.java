@@ -26,6 +26,11 @@ import org.jboss.logging.Logger;
 final class VolumeUsageSampler implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(VolumeUsageSampler.class);
+    static final String USED = "ordinal.volume.used";
+    static final String USED_HELP = "Bytes the volume's data takes: statfs of a staged image, the qgroup of a "
+            + "subvolume, the file sizes of a dir or NFS volume; measured in the background";
+    static final String CAPACITY = "ordinal.volume.capacity";
+    static final String CAPACITY_HELP = "The volume's provisioned size (on NFS, the requested size: a soft limit)";
 
     private final String node;
     private final VolumeUsage usage;
@@ -36,15 +41,8 @@ final class VolumeUsageSampler implements AutoCloseable {
     VolumeUsageSampler(MeterRegistry registry, String node, VolumeUsage usage, Duration interval) {
         this.node = node;
         this.usage = usage;
-        this.used = MultiGauge.builder("ordinal.volume.used")
-                .description("Bytes the volume's data takes: statfs of a staged image, the qgroup of a subvolume, "
-                        + "the file sizes of a dir volume; sampled in the background")
-                .baseUnit("bytes")
-                .register(registry);
-        this.capacity = MultiGauge.builder("ordinal.volume.capacity")
-                .description("The volume's provisioned size")
-                .baseUnit("bytes")
-                .register(registry);
+        this.used = MultiGauge.builder(USED).description(USED_HELP).baseUnit("bytes").register(registry);
+        this.capacity = MultiGauge.builder(CAPACITY).description(CAPACITY_HELP).baseUnit("bytes").register(registry);
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "ordinal-volume-usage");
             thread.setDaemon(true);

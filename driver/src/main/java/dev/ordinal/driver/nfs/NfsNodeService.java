@@ -41,8 +41,12 @@ public final class NfsNodeService {
     private final NodeState state;
     private final UsageCache usage;
 
-    /** A volume's use against its request, for the over-size metric. */
-    public record VolumeUse(String volumeId, String namespace, String claim, long usedBytes, long requestedBytes) {
+    /**
+     * A volume's use against its request, for the metrics. {@code counted} is false until a first walk finished
+     * ({@code usedBytes} is then 0 and means nothing).
+     */
+    public record VolumeUse(String volumeId, String namespace, String claim, String persistentVolume, boolean counted,
+            long usedBytes, long requestedBytes) {
         public boolean overSize() {
             return requestedBytes > 0 && usedBytes > requestedBytes;
         }
@@ -81,7 +85,8 @@ public final class NfsNodeService {
             }
             state.put(new NodeState.Staged(id.toString(), capacityBytes,
                     context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAMESPACE, ""),
-                    context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAME, "")));
+                    context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAME, ""),
+                    context.getOrDefault(NfsVolumeService.CONTEXT_PERSISTENT_VOLUME, "")));
         }
     }
 
@@ -150,7 +155,7 @@ public final class NfsNodeService {
         }
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeExpandVolume")) {
             NodeState.Staged current = state.get(id.toString())
-                    .orElse(new NodeState.Staged(id.toString(), 0, "", ""));
+                    .orElse(new NodeState.Staged(id.toString(), 0, "", "", ""));
             if (requiredBytes > current.capacityBytes()) {
                 current = current.withCapacity(requiredBytes);
                 state.put(current);
@@ -198,8 +203,11 @@ public final class NfsNodeService {
 
     /** Every staged volume's last counted use against its request (the metric reads it). */
     public List<VolumeUse> uses() {
-        return state.all().stream().map(s -> new VolumeUse(s.volumeId(), s.claimNamespace(), s.claimName(),
-                usage.last(s.volumeId()).map(UsageCache.Figure::bytes).orElse(0L), s.capacityBytes())).toList();
+        return state.all().stream().map(s -> {
+            Optional<UsageCache.Figure> figure = usage.last(s.volumeId());
+            return new VolumeUse(s.volumeId(), s.claimNamespace(), s.claimName(), s.persistentVolume(),
+                    figure.isPresent(), figure.map(UsageCache.Figure::bytes).orElse(0L), s.capacityBytes());
+        }).toList();
     }
 
     /** Runs {@code listener} after every usage walk, and whenever a volume's requested size changes. */

@@ -38,6 +38,8 @@ public final class NfsVolumeService {
     public static final String CONTEXT_CAPACITY = "capacityBytes";
     public static final String CONTEXT_CLAIM_NAMESPACE = "claimNamespace";
     public static final String CONTEXT_CLAIM_NAME = "claimName";
+    /** The PersistentVolume's name, so the node can label its usage series as the kubelet would. */
+    public static final String CONTEXT_PERSISTENT_VOLUME = "persistentVolume";
     private static final Set<String> NFS_FS_TYPES = Set.of("", "nfs", "nfs4");
 
     private final Map<NfsExport.Key, NfsExport> exports = new LinkedHashMap<>();
@@ -265,6 +267,9 @@ public final class NfsVolumeService {
         if (volume.claim().known()) {
             context.put(CONTEXT_CLAIM_NAMESPACE, volume.claim().namespace());
             context.put(CONTEXT_CLAIM_NAME, volume.claim().name());
+        }
+        if (!volume.claim().persistentVolume().isEmpty()) {
+            context.put(CONTEXT_PERSISTENT_VOLUME, volume.claim().persistentVolume());
         }
         return context;
     }

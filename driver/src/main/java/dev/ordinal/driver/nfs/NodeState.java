@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class NodeState {
 
     /** One staged volume. {@code capacityBytes} 0 means unknown (no volume_context): no over-size check. */
-    record Staged(String volumeId, long capacityBytes, String claimNamespace, String claimName) {
+    record Staged(String volumeId, long capacityBytes, String claimNamespace, String claimName,
+            String persistentVolume) {
         Staged withCapacity(long bytes) {
-            return new Staged(volumeId, bytes, claimNamespace, claimName);
+            return new Staged(volumeId, bytes, claimNamespace, claimName, persistentVolume);
         }
     }
 
@@ -61,6 +62,7 @@ final class NodeState {
         p.setProperty("capacityBytes", Long.toString(entry.capacityBytes()));
         p.setProperty("claim.namespace", entry.claimNamespace());
         p.setProperty("claim.name", entry.claimName());
+        p.setProperty("persistentVolume", entry.persistentVolume());
         NfsMetadata.store(file(entry.volumeId()), p, "Ordinal: an NFS volume staged on this node");
         staged.put(entry.volumeId(), entry);
     }
@@ -76,6 +78,7 @@ final class NodeState {
 
     private static Staged fromProperties(Properties p) {
         return new Staged(p.getProperty("volumeId", ""), Long.parseLong(p.getProperty("capacityBytes", "0")),
-                p.getProperty("claim.namespace", ""), p.getProperty("claim.name", ""));
+                p.getProperty("claim.namespace", ""), p.getProperty("claim.name", ""),
+                p.getProperty("persistentVolume", ""));
     }
 }

@@ -21,7 +21,9 @@ import dev.ordinal.csi.v1.NodeUnpublishVolumeRequest;
 import dev.ordinal.csi.v1.NodeUnstageVolumeRequest;
 import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.csi.v1.VolumeUsage;
+import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.support.InProcessDriver;
 import dev.ordinal.driver.support.TestRoot;
 import io.grpc.Status;
@@ -172,7 +174,8 @@ class NfsNodeTest {
     @Test
     void statsCountTheTreeInTheBackgroundNeverOnTheRpcThreadAndReportOverSize() throws IOException {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        NfsMetrics.bind(driver.assembly().nfsNode().orElseThrow(), registry);
+        DriverMetrics.into(registry, Duration.ofHours(1), 1_000).watchNfs(new NodeName("node-a"),
+                driver.assembly().nfsNode().orElseThrow());
         driver.node().nodeStageVolume(stage());
         driver.node().nodePublishVolume(publish(false));
         byte[] content = new byte[FILE_BYTES];
@@ -191,6 +194,8 @@ class NfsNodeTest {
         assertTrue(first.getVolumeCondition().getMessage().contains("still being counted"),
                 first.getVolumeCondition().getMessage());
         assertFalse(first.getVolumeCondition().getAbnormal());
+        assertTrue(registry.find("ordinal.volume.used").tag("layout", "nfs").gauges().isEmpty(),
+                "no used series before the first walk: 0 would be a lie");
 
         walksMayRun.countDown();
         await().atMost(Duration.ofSeconds(60)).until(() -> usage(stats(), VolumeUsage.Unit.BYTES).getUsed() == bytes);
@@ -203,6 +208,12 @@ class NfsNodeTest {
         assertTrue(counted.getVolumeCondition().getMessage().matches(".* uses .* of its 1(\\.0)? ?MiB"),
                 counted.getVolumeCondition().getMessage());
         assertEquals(1.0, overSize(registry), "the metric says so too");
+        // The same usage series as local volumes, with the kubelet's labels and the PV's name.
+        assertEquals(bytes, registry.get("ordinal.volume.used").tag("layout", "nfs").tag("namespace", "shop")
+                .tag("persistentvolumeclaim", "data-db-0").tag("persistentvolume", "pvc-n").tag("node", "node-a")
+                .gauge().value());
+        assertEquals(MIB, registry.get("ordinal.volume.capacity").tag("layout", "nfs")
+                .tag("persistentvolumeclaim", "data-db-0").gauge().value());
 
         // The controller grew the volume; the node learns the new size and the condition clears.
         long grown = driver.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
@@ -213,6 +224,8 @@ class NfsNodeTest {
         assertFalse(after.getVolumeCondition().getAbnormal(), after.getVolumeCondition().getMessage());
         assertEquals(4 * MIB - bytes, usage(after, VolumeUsage.Unit.BYTES).getAvailable());
         assertEquals(0.0, overSize(registry), "and the metric clears at once");
+        assertEquals(4 * MIB, registry.get("ordinal.volume.capacity").tag("layout", "nfs")
+                .tag("persistentvolumeclaim", "data-db-0").gauge().value());
     }
 
     private static double overSize(SimpleMeterRegistry registry) {
