@@ -12,6 +12,8 @@ import dev.ordinal.csi.v1.DeleteVolumeRequest;
 import dev.ordinal.csi.v1.IdentityGrpc;
 import dev.ordinal.csi.v1.ProbeRequest;
 import dev.ordinal.driver.support.Csi;
+import dev.ordinal.testkit.HostProcess;
+import dev.ordinal.testkit.PrometheusServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;

@@ -1,4 +1,4 @@
-package dev.ordinal.driver.metrics;
+package dev.ordinal.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a tool of the test host (promtool) from an argument array, bounded in time, with a file as its input. */
-final class HostProcess {
+public final class HostProcess {
 
-    record Result(List<String> argv, int exitCode, String output) {
+    public record Result(List<String> argv, int exitCode, String output) {
         @Override
         public String toString() {
             return String.join(" ", argv) + " exited " + exitCode + ":\n" + output;
@@ -22,7 +22,7 @@ final class HostProcess {
     private HostProcess() {
     }
 
-    static Result run(Duration timeout, Path stdin, String... argv) throws IOException, InterruptedException {
+    public static Result run(Duration timeout, Path stdin, String... argv) throws IOException, InterruptedException {
         Path output = Files.createTempFile("ordinal-tool-", ".out");
         try {
             ProcessBuilder builder = new ProcessBuilder(argv)

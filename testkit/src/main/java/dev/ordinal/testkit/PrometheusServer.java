@@ -1,4 +1,4 @@
-package dev.ordinal.driver.metrics;
+package dev.ordinal.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,9 +23,9 @@ import java.util.stream.Stream;
  * Debian's real Prometheus server on a loopback port of its own, with a temporary configuration and database,
  * scraping one target every second. Closing it stops the server and removes its files.
  */
-final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer implements AutoCloseable {
 
-    static final Path BINARY = Path.of("/usr/bin/prometheus");
+    public static final Path BINARY = Path.of("/usr/bin/prometheus");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
@@ -40,7 +40,7 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** Starts Prometheus scraping {@code http://127.0.0.1:<targetPort><path>} as job {@code job}. */
-    static PrometheusServer scraping(String job, int targetPort, String path) throws IOException {
+    public static PrometheusServer scraping(String job, int targetPort, String path) throws IOException {
         Path dir = Files.createTempDirectory("ordinal-prometheus-");
         Files.writeString(dir.resolve("prometheus.yml"), """
                 global:
@@ -69,7 +69,7 @@ final class PrometheusServer implements AutoCloseable {
      * The value of an instant query whose result is a single sample; empty while there is none yet (Prometheus
      * still starting, or the series not scraped yet).
      */
-    OptionalDouble query(String promql) {
+    public OptionalDouble query(String promql) {
         if (!process.isAlive()) {
             throw new AssertionError("prometheus exited with " + process.exitValue() + ": " + log());
         }
@@ -95,14 +95,14 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** The full answer of an instant query: {@code status} (success or error), {@code data.result}. */
-    JsonNode answer(String promql) throws IOException, InterruptedException {
+    public JsonNode answer(String promql) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/query?query="
                         + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.readString(dir.resolve("prometheus.log"));
         } catch (IOException e) {
@@ -121,7 +121,7 @@ final class PrometheusServer implements AutoCloseable {
         }
     }
 
-    static int freeLoopbackPort() throws IOException {
+    public static int freeLoopbackPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
