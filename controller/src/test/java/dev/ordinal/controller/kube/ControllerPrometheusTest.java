@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.controller.ControllerRuntime;
 import dev.ordinal.testkit.PrometheusServer;
 import io.quarkus.test.junit.QuarkusTest;
@@ -12,6 +13,7 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class ControllerPrometheusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Path DASHBOARD = Path.of("..", "deploy", "monitoring", "grafana-dashboard.json");
 
     @KubernetesTestServer
     KubernetesServer kubernetes;
@@ -61,6 +64,21 @@ class ControllerPrometheusTest {
                     "up{job=\"ordinal-controller\"} == 0 or absent(up{job=\"ordinal-controller\"})");
             assertEquals("success", down.path("status").asText(), down.toString());
             assertEquals(0, down.path("data").path("result").size(), down.toString());
+
+            // Every controller panel of the Grafana dashboard is PromQL this Prometheus accepts.
+            JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
+            int checked = 0;
+            for (JsonNode panel : dashboard.path("panels")) {
+                for (JsonNode target : panel.path("targets")) {
+                    String expr = target.path("expr").asText();
+                    if (expr.contains("ordinal_controller_")) {
+                        JsonNode answer = prometheus.answer(expr.replace("$__rate_interval", "1m"));
+                        assertEquals("success", answer.path("status").asText(), expr + " -> " + answer);
+                        checked++;
+                    }
+                }
+            }
+            assertTrue(checked >= 4, "controller queries in the dashboard: " + checked);
         }
     }
 }
