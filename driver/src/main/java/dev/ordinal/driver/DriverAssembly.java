@@ -6,6 +6,7 @@ import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
+import dev.ordinal.driver.cluster.ClusterClaims;
 import dev.ordinal.driver.cluster.ClusterSettings;
 import dev.ordinal.driver.cluster.ClusterSnapshots;
 import dev.ordinal.driver.cluster.ClusterVolumes;
@@ -21,6 +22,7 @@ import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
+import dev.ordinal.driver.volume.ClaimDirectory;
 import dev.ordinal.driver.volume.Inventory;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.NodeVolumeService;
@@ -82,6 +84,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         List<AutoCloseable> background = new ArrayList<>();
         LocalSnapshots localSnapshots = new LocalSnapshots(volumes);
         if (settings.mode().controller()) {
+            Optional<ClaimDirectory> claims = Optional.empty();
             Allocator allocator = new Allocator();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
                     settings.defaultVolumeSize(), Clock.systemUTC());
@@ -95,6 +98,10 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                         new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);
                 Inventory counted = inventory;
                 background.add(nodes.onJoin(counted::recount).start());
+                // CreateVolume reads the claims the companion controller annotates, and the Released volumes.
+                ClusterClaims clusterClaims = new ClusterClaims(cluster.client()).start();
+                background.add(clusterClaims);
+                claims = Optional.of(clusterClaims);
             } else {
                 // The allocator's model of this node: its disks, and (after recovery) every volume on them.
                 allocator.addNode(new Node(settings.node(), topology, true));
@@ -106,7 +113,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             }
             inventory.recover();
             VolumeService volumeService = new VolumeService(inventory, settings.locks(), settings.defaultVolumeSize(),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), claims);
             SnapshotService snapshotService = new SnapshotService(inventory, settings.locks(), Clock.systemUTC());
             metrics.watchController(settings.node(), volumes, allocator, volumeService, snapshotService);
             services.add(new ControllerService(volumeService, snapshotService, nfsVolumes));

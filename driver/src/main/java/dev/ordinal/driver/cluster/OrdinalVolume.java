@@ -44,9 +44,19 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
         /** The StatefulSet claim group (template-statefulset) and ordinal, when the claim name has one. */
         public String statefulSet;
         public Integer ordinal;
+        /** The StatefulSet ordinal the driver resolved when it made the volume; null when the claim is no ordinal's. */
+        public Identity identity;
         public String sourceSnapshotId;
         public String sourceVolumeId;
         public String createdAt;
+    }
+
+    /** A volume's StatefulSet identity: the same four values as its volume_context's ordinal.csi.dev/ keys. */
+    public static class Identity {
+        public String namespace;
+        public String statefulSet;
+        public String claimTemplate;
+        public int ordinal;
     }
 
     /** What the node agent reports. */

@@ -8,6 +8,7 @@ import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -71,6 +73,13 @@ final class Resources {
         spec.persistentVolume = record.claim().persistentVolume();
         spec.statefulSet = record.claim().groupName().orElse(null);
         spec.ordinal = record.claim().ordinal().orElse(null);
+        record.identity().ifPresent(identity -> {
+            spec.identity = new OrdinalVolume.Identity();
+            spec.identity.namespace = identity.namespace();
+            spec.identity.statefulSet = identity.statefulSet();
+            spec.identity.claimTemplate = identity.claimTemplate();
+            spec.identity.ordinal = identity.ordinal();
+        });
         switch (record.source()) {
             case ContentSource.FromSnapshot s -> spec.sourceSnapshotId = s.snapshotId();
             case ContentSource.FromVolume v -> spec.sourceVolumeId = v.volumeId();
@@ -90,7 +99,21 @@ final class Resources {
         return new VolumeRecord(id, spec.volumeName, Layout.parse(spec.layout), Capacity.ofBytes(spec.sizeBytes),
                 spec.block, spec.fsType, spec.parameters == null ? Map.of() : spec.parameters,
                 new ClaimRef(spec.claimNamespace, spec.claimName, spec.persistentVolume), source,
-                spec.createdAt == null ? Instant.EPOCH : Instant.parse(spec.createdAt));
+                spec.createdAt == null ? Instant.EPOCH : Instant.parse(spec.createdAt), identity(resource));
+    }
+
+    private static Optional<VolumeIdentity> identity(OrdinalVolume resource) {
+        OrdinalVolume.Identity identity = resource.getSpec().identity;
+        if (identity == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new VolumeIdentity(identity.namespace, identity.statefulSet, identity.claimTemplate,
+                    identity.ordinal));
+        } catch (IllegalArgumentException e) {
+            throw new DriverError.Internal("OrdinalVolume " + resource.getMetadata().getName() + " has an incomplete "
+                    + "identity: " + e.getMessage(), e);
+        }
     }
 
     static OrdinalSnapshot snapshot(SnapshotRecord record) {

@@ -31,6 +31,7 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
+import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.CapacityOffer;
@@ -228,6 +229,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 .setVolumeId(record.id().toString())
                 .setCapacityBytes(record.capacity().bytes())
                 .putVolumeContext(VolumeParameters.LAYOUT, record.layout().wireName())
+                // The ordinal the volume was made for: external-provisioner copies the context into the
+                // PersistentVolume's volumeAttributes, where the companion controller finds it after release.
+                .putAllVolumeContext(record.identity().map(VolumeIdentity::context).orElse(java.util.Map.of()))
                 .addAccessibleTopology(dev.ordinal.csi.v1.Topology.newBuilder()
                         .putSegments(Topology.NODE_KEY, record.id().node()));
         switch (record.source()) {

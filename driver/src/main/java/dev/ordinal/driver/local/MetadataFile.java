@@ -9,6 +9,7 @@ import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
+import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +28,8 @@ import java.util.Properties;
 final class MetadataFile {
 
     private static final String PARAM = "param.";
+    /** The StatefulSet identity, under its volume_context keys; absent for volumes of no known ordinal. */
+    private static final String IDENTITY = "identity.";
 
     private MetadataFile() {
     }
@@ -45,6 +48,7 @@ final class MetadataFile {
         p.setProperty("contentSource", record.source().describe());
         p.setProperty("createdAt", record.createdAt().toString());
         record.parameters().forEach((k, v) -> p.setProperty(PARAM + k, v));
+        record.identity().ifPresent(identity -> identity.context().forEach((k, v) -> p.setProperty(IDENTITY + k, v)));
         store(file, p, "Ordinal volume metadata; written by the driver, do not edit");
     }
 
@@ -104,9 +108,12 @@ final class MetadataFile {
         Properties p = loaded.get();
         try {
             Map<String, String> parameters = new HashMap<>();
+            Map<String, String> identity = new HashMap<>();
             for (String key : p.stringPropertyNames()) {
                 if (key.startsWith(PARAM)) {
                     parameters.put(key.substring(PARAM.length()), p.getProperty(key));
+                } else if (key.startsWith(IDENTITY)) {
+                    identity.put(key.substring(IDENTITY.length()), p.getProperty(key));
                 }
             }
             VolumeId id = VolumeId.parse(p.getProperty("volumeId"))
@@ -117,7 +124,7 @@ final class MetadataFile {
                     new ClaimRef(p.getProperty("claim.namespace"), p.getProperty("claim.name"),
                             p.getProperty("claim.persistentVolume")),
                     ContentSource.parse(p.getProperty("contentSource", "")),
-                    Instant.parse(p.getProperty("createdAt"))));
+                    Instant.parse(p.getProperty("createdAt")), VolumeIdentity.fromContext(identity)));
         } catch (RuntimeException e) {
             throw new DriverError.Internal("metadata " + file + " is damaged: " + e.getMessage(), e);
         }

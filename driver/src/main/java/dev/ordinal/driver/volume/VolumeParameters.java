@@ -12,19 +12,24 @@ import java.util.TreeMap;
 /**
  * The StorageClass parameters of a CreateVolume, checked. {@code defining} holds the parameters that make two
  * volumes of the same name the same volume; the claim metadata added by external-provisioner is kept apart.
+ *
+ * <p>{@code orderedBinding} is not defining: it decides when a claim may get its volume, not what the volume is, so a
+ * retry (or ValidateVolumeCapabilities) with a StorageClass that differs only there still names the same volume.
  */
-public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, ClaimRef claim,
-        Map<String, String> defining) {
+public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, boolean orderedBinding,
+        ClaimRef claim, Map<String, String> defining) {
 
     public static final String LAYOUT = "layout";
     public static final String FIT = "fitPolicy";
     public static final String SPREAD = "spread";
+    /** "true": a StatefulSet's claims get volumes one ordinal at a time, as the companion controller admits them. */
+    public static final String ORDERED_BINDING = "orderedBinding";
     /** Keys external-provisioner adds with --extra-create-metadata. */
     public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
     private static final String CO_PREFIX = "csi.storage.k8s.io/";
-    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD);
+    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD, ORDERED_BINDING);
 
     /** What a StorageClass without parameters gets: a size-limited image, spread over disks, replicas apart. */
     public static final Layout DEFAULT_LAYOUT = Layout.IMAGE;
@@ -39,10 +44,13 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
             if (!KNOWN.contains(key)) {
                 throw new DriverError.InvalidArgument("unknown StorageClass parameter '" + key + "'; known: "
                         + new TreeMap<>(Map.of(LAYOUT, "image|subvolume|dir", FIT, "binpack|spread", SPREAD,
-                                "node|zone|none[/hard|/soft]")));
+                                "node|zone|none[/hard|/soft]", ORDERED_BINDING, "true|false")));
             }
-            defining.put(key, e.getValue());
+            if (!key.equals(ORDERED_BINDING)) {
+                defining.put(key, e.getValue());
+            }
         }
+        boolean ordered = orderedBinding(raw.get(ORDERED_BINDING));
         Layout layout = DEFAULT_LAYOUT;
         FitPolicy fit = FitPolicy.SPREAD;
         SpreadRule spread = SpreadRule.SOFT_NODE;
@@ -60,6 +68,17 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
             throw new DriverError.InvalidArgument("bad StorageClass parameter: " + e.getMessage());
         }
         ClaimRef claim = new ClaimRef(raw.get(PVC_NAMESPACE), raw.get(PVC_NAME), raw.get(PV_NAME));
-        return new VolumeParameters(layout, fit, spread, claim, defining);
+        return new VolumeParameters(layout, fit, spread, ordered, claim, defining);
+    }
+
+    private static boolean orderedBinding(String value) {
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw new DriverError.InvalidArgument("bad StorageClass parameter: " + ORDERED_BINDING + " must be true or "
+                + "false, not '" + value + "'");
     }
 }

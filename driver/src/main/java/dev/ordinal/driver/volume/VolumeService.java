@@ -1,6 +1,7 @@
 package dev.ordinal.driver.volume;
 
 import dev.ordinal.allocator.Decision;
+import dev.ordinal.allocator.DiskUsage;
 import dev.ordinal.allocator.Reservation;
 import dev.ordinal.allocator.ResizeResult;
 import dev.ordinal.allocator.model.Capacity;
@@ -35,12 +36,19 @@ public final class VolumeService {
     private final VolumeLocks locks;
     private final Capacity defaultSize;
     private final Clock clock;
+    private final ClaimAdmission admission;
 
-    public VolumeService(Inventory inventory, VolumeLocks locks, Capacity defaultSize, Clock clock) {
+    /**
+     * @param claims what the Kubernetes API says about claims; empty without one (the all-in-one driver), where
+     *               volumes get no StatefulSet identity and ordered binding is refused
+     */
+    public VolumeService(Inventory inventory, VolumeLocks locks, Capacity defaultSize, Clock clock,
+            Optional<ClaimDirectory> claims) {
         this.inventory = inventory;
         this.locks = locks;
         this.defaultSize = defaultSize;
         this.clock = clock;
+        this.admission = new ClaimAdmission(claims);
     }
 
     public VolumeRecord create(CreateVolumeSpec spec) {
@@ -49,15 +57,18 @@ public final class VolumeService {
         VolumeShape shape = shapeOf(spec.capabilities(), parameters.layout(), origin);
         Capacity size = sizeOf(spec.capacity(), parameters.layout(), shape, origin);
         try (VolumeLocks.Held lock = locks.acquire(spec.name(), "CreateVolume")) {
+            // A volume that exists is answered as it was made, whatever the claim's annotations say now: they
+            // decide only whether and where a new volume is made.
             Optional<VolumeRecord> existing = inventory.volumeCatalog.byName(spec.name());
             if (existing.isPresent()) {
                 return sameVolumeOrConflict(existing.get(), spec, parameters, shape);
             }
             requireSomeDiskLargeEnough(parameters.layout(), size);
+            ClaimAdmission.Admitted admitted = admission.admit(parameters);
             // The source must not be deleted (or grown) while it is copied.
             try (VolumeLocks.Held sourceLock = origin.lockKey().isEmpty() ? () -> { }
                     : locks.acquire(origin.lockKey(), "CreateVolume " + spec.name() + " from it")) {
-                Reservation reservation = reserve(spec, parameters, size, origin);
+                Reservation reservation = reserve(spec, parameters, size, origin, admitted);
                 Placement placement = reservation.placement();
                 try {
                     VolumeId id = new VolumeId(placement.node().value(), placement.disk().value(),
@@ -65,7 +76,7 @@ public final class VolumeService {
                                     placement.disk().value()));
                     VolumeRecord wanted = new VolumeRecord(id, spec.name(), parameters.layout(), size, shape.block(),
                             shape.fsType(), parameters.defining(), parameters.claim(), spec.source(),
-                            clock.instant());
+                            clock.instant(), admitted.identity());
                     VolumeRecord record = switch (origin) {
                         case Origin.Nothing nothing -> inventory.volumes.create(wanted);
                         case Origin.Snapshot snapshot -> inventory.volumes.createFrom(wanted, snapshot.record());
@@ -233,7 +244,8 @@ public final class VolumeService {
         return size;
     }
 
-    private Reservation reserve(CreateVolumeSpec spec, VolumeParameters parameters, Capacity size, Origin origin) {
+    private Reservation reserve(CreateVolumeSpec spec, VolumeParameters parameters, Capacity size, Origin origin,
+            ClaimAdmission.Admitted admitted) {
         PlacementRequest.Builder request = PlacementRequest.builder(AllocationKeys.volume(spec.name()), size,
                         parameters.layout())
                 .topology(spec.topology())
@@ -248,9 +260,17 @@ public final class VolumeService {
             case Origin.Volume volume -> request.sticky(Inventory.placementOf(volume.record().id()));
             case Origin.Nothing nothing -> { }
         }
+        Optional<Placement> chosen = admitted.placement();
+        if (chosen.isPresent()) {
+            requireUsable(chosen.get(), spec, parameters, size, origin, admitted);
+            // The companion controller's allocator decided (Immediate binding): binding, as a copy's source is.
+            request.sticky(chosen.get());
+        }
         Decision decision = inventory.allocator.place(request.build());
         return switch (decision) {
             case Decision.Placed placed -> placed.reservation();
+            case Decision.Refused refused when chosen.isPresent() && refused.reason() == Decision.Reason.STICKY ->
+                    throw placementRefused(chosen.get(), size, admitted, refused);
             case Decision.Refused refused -> throw switch (refused.reason()) {
                 case IN_FLIGHT -> new DriverError.Aborted("volume " + spec.name() + ": " + refused.message());
                 case CONFLICT -> new DriverError.AlreadyExists("volume " + spec.name() + ": " + refused.message());
@@ -260,6 +280,46 @@ public final class VolumeService {
                         + ": " + refused.message());
             };
         };
+    }
+
+    /**
+     * The controller's placement must name a disk the driver knows, offering the layout, and agree with where a
+     * copy must be made; anything else is a wrong annotation, not a shortage (INVALID_ARGUMENT).
+     */
+    private void requireUsable(Placement placement, CreateVolumeSpec spec, VolumeParameters parameters,
+            Capacity size, Origin origin, ClaimAdmission.Admitted admitted) {
+        String where = admitted.placedBy();
+        Optional<Placement> source = switch (origin) {
+            case Origin.Nothing nothing -> Optional.empty();
+            case Origin.Snapshot snapshot -> Optional.of(Placement.of(snapshot.record().id().node(),
+                    snapshot.record().id().disk()));
+            case Origin.Volume volume -> Optional.of(Inventory.placementOf(volume.record().id()));
+        };
+        if (source.isPresent() && !source.get().equals(placement)) {
+            throw new DriverError.InvalidArgument(where + ", but volume " + spec.name() + " is a copy of "
+                    + spec.source().describe() + ", which can be made only on its source's disk " + source.get());
+        }
+        Optional<DiskUsage> usage = inventory.allocator.diskUsage(placement);
+        if (usage.isEmpty()) {
+            throw new DriverError.InvalidArgument(where + ", but node " + placement.node() + " reports no disk "
+                    + placement.disk() + " (asked " + size + ")");
+        }
+        if (!usage.get().layouts().contains(parameters.layout())) {
+            throw new DriverError.InvalidArgument(where + ", but disk " + placement + " offers " + usage.get().layouts()
+                    + ", not layout " + parameters.layout());
+        }
+    }
+
+    /** The controller's placement has no room (or breaks a hard rule): said with the disk's numbers. */
+    private static DriverError placementRefused(Placement placement, Capacity size, ClaimAdmission.Admitted admitted,
+            Decision.Refused refused) {
+        long free = refused.counts().largestFree().bytes();
+        String where = admitted.placedBy();
+        if (free < size.bytes()) {
+            return new DriverError.ResourceExhausted(where + ": node " + placement.node() + " disk " + placement.disk()
+                    + " has " + Capacity.format(free) + " free, " + size + " asked");
+        }
+        return new DriverError.ResourceExhausted(where + ": " + refused.message());
     }
 
     /** A size no configured disk could ever hold is out of range, not a temporary shortage. */

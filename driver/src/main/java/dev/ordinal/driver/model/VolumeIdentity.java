@@ -1,0 +1,68 @@
+package dev.ordinal.driver.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which StatefulSet ordinal a volume belongs to: the claim {@code <claimTemplate>-<statefulSet>-<ordinal>} of a
+ * StatefulSet that exists with that template. It is resolved once, when the volume is made, and recorded in the
+ * volume_context (so the PersistentVolume's volumeAttributes carry it) and in the driver's own record: the companion
+ * controller finds a Released volume of an ordinal by these four keys, so they are a contract and never change.
+ */
+public record VolumeIdentity(String namespace, String statefulSet, String claimTemplate, int ordinal) {
+
+    public static final String NAMESPACE = "ordinal.csi.dev/namespace";
+    public static final String STATEFUL_SET = "ordinal.csi.dev/statefulset";
+    public static final String CLAIM_TEMPLATE = "ordinal.csi.dev/claim-template";
+    public static final String ORDINAL = "ordinal.csi.dev/ordinal";
+
+    public VolumeIdentity {
+        if (namespace == null || namespace.isEmpty() || statefulSet == null || statefulSet.isEmpty()
+                || claimTemplate == null || claimTemplate.isEmpty() || ordinal < 0) {
+            throw new IllegalArgumentException("incomplete volume identity: namespace=" + namespace + " statefulSet="
+                    + statefulSet + " claimTemplate=" + claimTemplate + " ordinal=" + ordinal);
+        }
+    }
+
+    /** The four volume_context entries, in a fixed order. */
+    public Map<String, String> context() {
+        Map<String, String> context = new LinkedHashMap<>();
+        context.put(NAMESPACE, namespace);
+        context.put(STATEFUL_SET, statefulSet);
+        context.put(CLAIM_TEMPLATE, claimTemplate);
+        context.put(ORDINAL, Integer.toString(ordinal));
+        return context;
+    }
+
+    /** The identity a volume_context (or a PersistentVolume's volumeAttributes) carries, when it carries all of it. */
+    public static Optional<VolumeIdentity> fromContext(Map<String, String> context) {
+        if (context == null) {
+            return Optional.empty();
+        }
+        String namespace = context.get(NAMESPACE);
+        String statefulSet = context.get(STATEFUL_SET);
+        String template = context.get(CLAIM_TEMPLATE);
+        Optional<Integer> ordinal = ClaimName.ordinalOf(context.get(ORDINAL));
+        if (namespace == null || namespace.isEmpty() || statefulSet == null || statefulSet.isEmpty()
+                || template == null || template.isEmpty() || ordinal.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new VolumeIdentity(namespace, statefulSet, template, ordinal.get()));
+    }
+
+    /** The name of this StatefulSet's claim of the same template for another ordinal. */
+    public String claimName(int otherOrdinal) {
+        return claimTemplate + "-" + statefulSet + "-" + otherOrdinal;
+    }
+
+    public String claimName() {
+        return claimName(ordinal);
+    }
+
+    /** How messages name it: "ordinal 2 of StatefulSet shop/web". */
+    @Override
+    public String toString() {
+        return "ordinal " + ordinal + " of StatefulSet " + namespace + "/" + statefulSet;
+    }
+}
