@@ -183,6 +183,58 @@ class StatefulSetVolumesTest {
     }
 
     /**
+     * The PV controller and the StatefulSet controller act on their own: the claim can be made again while its old
+     * volume is still Bound to the deleted claim (the PV controller has not marked it Released yet). The driver
+     * must not make a new, empty volume for the ordinal in that window; once the volume is Released it is bound
+     * back, with its data.
+     */
+    @Test
+    void aClaimMadeAgainBeforeItsVolumeIsReleasedStillGetsItsVolumeBack() throws Exception {
+        String ns = "late";
+        storageClass("ordinal-retain-late", "Retain", Map.of("layout", "dir"));
+        statefulSet(ns, "kv", 2, "ordinal-retain-late", "Retain", "Retain");
+        await().atMost(WAIT).until(() -> boundClaims(ns, "kv").size() == 2);
+        PersistentVolumeClaim before = claim(ns, "data-kv-1");
+        String pvName = before.getSpec().getVolumeName();
+        Kubelet.Mounted first = cluster.kubelet().mount(ns, "kv-1", "data");
+        String written = writeRandomFile(first.target().resolve("payload.bin"), 1 << 20);
+        cluster.kubelet().unmount(first);
+
+        cluster.persistentVolumeController().pause();
+        try {
+            api.pods().inNamespace(ns).withName("kv-1").delete();
+            api.persistentVolumeClaims().inNamespace(ns).withName("data-kv-1").delete();
+            await().atMost(WAIT).until(() -> claim(ns, "data-kv-1") != null
+                    && !claim(ns, "data-kv-1").getMetadata().getUid().equals(before.getMetadata().getUid()));
+            String newUid = claim(ns, "data-kv-1").getMetadata().getUid();
+            // external-provisioner asks (and asks again) while the old volume is still Bound to the deleted claim.
+            await().atMost(WAIT).until(() -> cluster.history().calls("CreateVolume", ns, "data-kv-1").stream()
+                    .filter(c -> c.claimUid().equals(newUid)).count() >= 2
+                    || cluster.history().calls("CreateVolume", ns, "data-kv-1").stream()
+                            .anyMatch(c -> c.claimUid().equals(newUid) && c.ok()));
+            assertEquals("Bound", PersistentVolumeController.phase(pv(pvName)), "the PV controller has not acted");
+            List<History.Call> asked = cluster.history().calls("CreateVolume", ns, "data-kv-1").stream()
+                    .filter(c -> c.claimUid().equals(newUid)).toList();
+            for (History.Call call : asked) {
+                assertEquals(Status.Code.ABORTED, call.code(), "no new volume for ordinal 1 while " + pvName
+                        + " holds its data: " + call);
+                assertTrue(call.message().contains(pvName), call.message());
+            }
+        } finally {
+            cluster.persistentVolumeController().resume();
+        }
+        await().atMost(WAIT).until(() -> "Bound".equals(PersistentVolumeController.phase(claim(ns, "data-kv-1"))));
+        assertEquals(pvName, claim(ns, "data-kv-1").getSpec().getVolumeName(), "bound to the Retained volume");
+        Kubelet.Mounted again = cluster.kubelet().mount(ns, "kv-1", "data");
+        try {
+            assertEquals(written, sha256(again.target().resolve("payload.bin")), "the data is as it was left");
+        } finally {
+            cluster.kubelet().unmount(again);
+        }
+        assertEquals(2, driverVolumes(ns).size(), "nothing new was provisioned");
+    }
+
+    /**
      * whenScaled=Delete with reclaim policy Delete: scaling 3 to 1 deletes claims 1 and 2 (the companion
      * controller), their volumes are deleted through DeleteVolume (external-provisioner), and their directories
      * are gone from the nodes' disks.
