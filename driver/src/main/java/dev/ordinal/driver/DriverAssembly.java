@@ -22,6 +22,7 @@ import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
+import dev.ordinal.driver.volume.ClaimAdmission;
 import dev.ordinal.driver.volume.ClaimDirectory;
 import dev.ordinal.driver.volume.Inventory;
 import dev.ordinal.driver.volume.NodePaths;
@@ -85,9 +86,15 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         LocalSnapshots localSnapshots = new LocalSnapshots(volumes);
         if (settings.mode().controller()) {
             Optional<ClaimDirectory> claims = Optional.empty();
+            if (settings.cluster().isPresent()) {
+                // CreateVolume reads the claims the companion controller annotates, and the Released volumes.
+                ClusterClaims clusterClaims = new ClusterClaims(settings.cluster().get().client()).start();
+                background.add(clusterClaims);
+                claims = Optional.of(clusterClaims);
+            }
             Allocator allocator = new Allocator();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
-                    settings.defaultVolumeSize(), Clock.systemUTC());
+                    settings.defaultVolumeSize(), Clock.systemUTC(), new ClaimAdmission(claims));
             nfsVolumes.recover();
             if (settings.cluster().isPresent()) {
                 // The allocator's model is the cluster's: every node as its agent reports it in an OrdinalNode,
@@ -98,10 +105,6 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                         new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);
                 Inventory counted = inventory;
                 background.add(nodes.onJoin(counted::recount).start());
-                // CreateVolume reads the claims the companion controller annotates, and the Released volumes.
-                ClusterClaims clusterClaims = new ClusterClaims(cluster.client()).start();
-                background.add(clusterClaims);
-                claims = Optional.of(clusterClaims);
             } else {
                 // The allocator's model of this node: its disks, and (after recovery) every volume on them.
                 allocator.addNode(new Node(settings.node(), topology, true));

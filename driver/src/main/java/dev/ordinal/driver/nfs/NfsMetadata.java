@@ -5,6 +5,7 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.VolumeIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +27,8 @@ import java.util.Properties;
 final class NfsMetadata {
 
     private static final String PARAM = "param.";
+    /** The StatefulSet identity under its volume_context keys, as local volumes keep it. */
+    private static final String IDENTITY = "identity.";
 
     private NfsMetadata() {
     }
@@ -56,6 +59,7 @@ final class NfsMetadata {
         p.setProperty("contentSource", volume.source().describe());
         p.setProperty("createdAt", volume.createdAt().toString());
         volume.parameters().forEach((k, v) -> p.setProperty(PARAM + k, v));
+        volume.identity().ifPresent(identity -> identity.context().forEach((k, v) -> p.setProperty(IDENTITY + k, v)));
         store(file, p, "Ordinal NFS volume metadata; written by the driver, do not edit");
     }
 
@@ -63,9 +67,12 @@ final class NfsMetadata {
         return load(file).map(p -> {
             try {
                 Map<String, String> parameters = new HashMap<>();
+                Map<String, String> identity = new HashMap<>();
                 for (String key : p.stringPropertyNames()) {
                     if (key.startsWith(PARAM)) {
                         parameters.put(key.substring(PARAM.length()), p.getProperty(key));
+                    } else if (key.startsWith(IDENTITY)) {
+                        identity.put(key.substring(IDENTITY.length()), p.getProperty(key));
                     }
                 }
                 return new NfsVolume(NfsVolumeId.parse(p.getProperty("volumeId"))
@@ -74,7 +81,7 @@ final class NfsMetadata {
                         parameters, new ClaimRef(p.getProperty("claim.namespace"), p.getProperty("claim.name"),
                                 p.getProperty("claim.persistentVolume")),
                         ContentSource.parse(p.getProperty("contentSource", "")),
-                        Instant.parse(p.getProperty("createdAt")));
+                        Instant.parse(p.getProperty("createdAt")), VolumeIdentity.fromContext(identity));
             } catch (RuntimeException e) {
                 throw new DriverError.Internal("NFS volume metadata " + file + " is damaged: " + e.getMessage(), e);
             }

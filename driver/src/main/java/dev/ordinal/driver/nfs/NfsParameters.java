@@ -2,6 +2,7 @@ package dev.ordinal.driver.nfs;
 
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
+import dev.ordinal.driver.volume.VolumeParameters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,14 +17,17 @@ import java.util.regex.Pattern;
  * volumes of one name the same volume; the claim metadata external-provisioner adds is kept apart.
  */
 public record NfsParameters(NfsExport.Key export, SubDirTemplate subDir, List<String> mountOptions,
-        OnDelete onDelete, ClaimRef claim, Map<String, String> defining) {
+        OnDelete onDelete, boolean orderedBinding, ClaimRef claim, Map<String, String> defining) {
 
     public static final String SERVER = "server";
     public static final String SHARE = "share";
     public static final String SUB_DIR = "subDir";
     public static final String MOUNT_OPTIONS = "mountOptions";
     public static final String ON_DELETE = "onDelete";
-    private static final Set<String> KNOWN = Set.of(SERVER, SHARE, SUB_DIR, MOUNT_OPTIONS, ON_DELETE);
+    /** As for local volumes, and for the same reason not defining: it decides when a volume is made, not what. */
+    public static final String ORDERED_BINDING = VolumeParameters.ORDERED_BINDING;
+    private static final Set<String> KNOWN = Set.of(SERVER, SHARE, SUB_DIR, MOUNT_OPTIONS, ON_DELETE,
+            ORDERED_BINDING);
     private static final String CO_PREFIX = "csi.storage.k8s.io/";
     static final String PVC_NAME = CO_PREFIX + "pvc/name";
     static final String PVC_NAMESPACE = CO_PREFIX + "pvc/namespace";
@@ -51,9 +55,11 @@ public record NfsParameters(NfsExport.Key export, SubDirTemplate subDir, List<St
                 throw new DriverError.InvalidArgument("unknown StorageClass parameter '" + e.getKey()
                         + "' for an NFS volume; known: " + new TreeMap<>(Map.of(SERVER, "host or [IPv6]", SHARE,
                                 "/export/path", SUB_DIR, "template", MOUNT_OPTIONS, "opt,opt", ON_DELETE,
-                                "delete|retain|archive")));
+                                "delete|retain|archive", ORDERED_BINDING, "true|false")));
             }
-            defining.put(e.getKey(), e.getValue());
+            if (!e.getKey().equals(ORDERED_BINDING)) {
+                defining.put(e.getKey(), e.getValue());
+            }
         }
         String server = defining.getOrDefault(SERVER, "");
         String share = defining.getOrDefault(SHARE, "");
@@ -74,7 +80,9 @@ public record NfsParameters(NfsExport.Key export, SubDirTemplate subDir, List<St
         defining.put(ON_DELETE, onDelete.wireName());
         List<String> options = splitOptions(defining.getOrDefault(MOUNT_OPTIONS, ""));
         ClaimRef claim = new ClaimRef(raw.get(PVC_NAMESPACE), raw.get(PVC_NAME), raw.get(PV_NAME));
-        return new NfsParameters(new NfsExport.Key(server, share), template, options, onDelete, claim, defining);
+        boolean ordered = VolumeParameters.orderedBinding(raw.get(ORDERED_BINDING));
+        return new NfsParameters(new NfsExport.Key(server, share), template, options, onDelete, ordered, claim,
+                defining);
     }
 
     /** {@code mountOptions} as a list, each option checked; empty entries (a trailing comma) are dropped. */

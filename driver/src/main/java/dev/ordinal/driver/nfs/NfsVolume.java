@@ -3,10 +3,12 @@ package dev.ordinal.driver.nfs;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
+import dev.ordinal.driver.model.VolumeIdentity;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -15,15 +17,16 @@ import java.util.TreeMap;
  * nothing per directory, the node reports a volume that uses more.
  */
 public record NfsVolume(NfsVolumeId id, String csiName, Capacity capacity, Map<String, String> parameters,
-        ClaimRef claim, ContentSource source, Instant createdAt) {
+        ClaimRef claim, ContentSource source, Instant createdAt, Optional<VolumeIdentity> identity) {
 
     public NfsVolume {
         parameters = Collections.unmodifiableMap(new TreeMap<>(parameters));
         source = source == null ? ContentSource.NONE : source;
+        identity = identity == null ? Optional.empty() : identity;
     }
 
     public NfsVolume withCapacity(Capacity grown) {
-        return new NfsVolume(id, csiName, grown, parameters, claim, source, createdAt);
+        return new NfsVolume(id, csiName, grown, parameters, claim, source, createdAt, identity);
     }
 
     public OnDelete onDelete() {

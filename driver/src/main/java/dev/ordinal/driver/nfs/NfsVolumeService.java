@@ -6,6 +6,7 @@ import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.model.CapacityRange;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.VolumeCapability;
+import dev.ordinal.driver.volume.ClaimAdmission;
 import dev.ordinal.driver.volume.VolumeLocks;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -46,12 +47,15 @@ public final class NfsVolumeService {
     private final VolumeLocks locks;
     private final Capacity defaultSize;
     private final Clock clock;
+    private final ClaimAdmission admission;
     private final ConcurrentHashMap<String, NfsVolume> volumesByName = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, NfsVolume> volumesById = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<String, NfsSnapshot> snapshotsByName = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<String, NfsSnapshot> snapshotsById = new ConcurrentSkipListMap<>();
 
-    public NfsVolumeService(List<NfsExport> exports, VolumeLocks locks, Capacity defaultSize, Clock clock) {
+    public NfsVolumeService(List<NfsExport> exports, VolumeLocks locks, Capacity defaultSize, Clock clock,
+            ClaimAdmission admission) {
+        this.admission = admission;
         exports.forEach(e -> this.exports.put(e.key(), e));
         this.locks = locks;
         this.defaultSize = defaultSize;
@@ -102,6 +106,9 @@ public final class NfsVolumeService {
             if (existing != null) {
                 return sameVolumeOrConflict(existing, name, range, parameters, source);
             }
+            // The same rules as local volumes (a Released volume of the ordinal, ordered binding); an NFS volume
+            // has no disk, so a placement the controller wrote is not for it.
+            ClaimAdmission.Admitted admitted = admission.admit(parameters.claim(), parameters.orderedBinding());
             String subdir = parameters.subDir().expand(parameters.claim());
             NfsVolumeId id = new NfsVolumeId(parameters.export().server(), parameters.export().share(), subdir);
             NfsVolume owner = volumesById.get(id.toString());
@@ -125,7 +132,7 @@ public final class NfsVolumeService {
                     fill(export, name, dir, origin, source);
                 }
                 NfsVolume volume = new NfsVolume(id, name, size, parameters.defining(), parameters.claim(), source,
-                        clock.instant());
+                        clock.instant(), admitted.identity());
                 NfsMetadata.write(metadataFile(export, name), volume);
                 NfsMetadata.delete(fillingFile(export, name));
                 putVolume(volume);
@@ -271,6 +278,7 @@ public final class NfsVolumeService {
         if (!volume.claim().persistentVolume().isEmpty()) {
             context.put(CONTEXT_PERSISTENT_VOLUME, volume.claim().persistentVolume());
         }
+        volume.identity().ifPresent(identity -> context.putAll(identity.context()));
         return context;
     }
 

@@ -20,7 +20,7 @@ import org.jboss.logging.Logger;
  * class only reads them (through a {@link ClaimDirectory}), and refuses with ABORTED where waiting will help, since
  * external-provisioner retries ABORTED.
  */
-final class ClaimAdmission {
+public final class ClaimAdmission {
 
     /** On a claim: ordered binding lets it be provisioned now. */
     static final String ADMITTED = "ordinal.csi.dev/admitted";
@@ -36,7 +36,7 @@ final class ClaimAdmission {
     private static final Logger LOG = Logger.getLogger(ClaimAdmission.class);
 
     /** What a new volume must carry and respect: the claim's ordinal, and the controller's placement. */
-    record Admitted(Optional<VolumeIdentity> identity, Optional<Placement> placement, ClaimRef claim) {
+    public record Admitted(Optional<VolumeIdentity> identity, Optional<Placement> placement, ClaimRef claim) {
         static final Admitted NOTHING = new Admitted(Optional.empty(), Optional.empty(), ClaimRef.NONE);
 
         /** How refusals of the placement begin, so that the user sees whose decision it was. */
@@ -48,15 +48,22 @@ final class ClaimAdmission {
 
     private final Optional<ClaimDirectory> directory;
 
-    ClaimAdmission(Optional<ClaimDirectory> directory) {
+    public ClaimAdmission(Optional<ClaimDirectory> directory) {
         this.directory = directory;
     }
 
     /** Admits the claim of a new volume, or refuses it with the reason a user can act on. */
     Admitted admit(VolumeParameters parameters) {
-        ClaimRef ref = parameters.claim();
+        return admit(parameters.claim(), parameters.orderedBinding());
+    }
+
+    /**
+     * As {@link #admit(VolumeParameters)} for a backend with StorageClass parameters of its own (NFS): the claim
+     * and whether the class asks for ordered binding are all the rules need.
+     */
+    public Admitted admit(ClaimRef ref, boolean orderedBinding) {
         if (directory.isEmpty()) {
-            if (parameters.orderedBinding()) {
+            if (orderedBinding) {
                 throw new DriverError.FailedPrecondition("StorageClass parameter " + VolumeParameters.ORDERED_BINDING
                         + "=true needs the Kubernetes API to see the claims' order and the companion controller's "
                         + "admissions; this driver runs without it (cluster mode: ordinal.cluster.enabled=true)"
@@ -65,7 +72,7 @@ final class ClaimAdmission {
             return Admitted.NOTHING;
         }
         if (!ref.known()) {
-            if (parameters.orderedBinding()) {
+            if (orderedBinding) {
                 throw new DriverError.FailedPrecondition("StorageClass parameter " + VolumeParameters.ORDERED_BINDING
                         + "=true needs the claim's name, which external-provisioner passes only with "
                         + "--extra-create-metadata");
@@ -107,8 +114,8 @@ final class ClaimAdmission {
             }
         }
         boolean setAsks = "true".equals(owner.get().annotations().get(ORDERED_BINDING));
-        if ((parameters.orderedBinding() || setAsks) && !"true".equals(claim.annotations().get(ADMITTED))) {
-            String why = parameters.orderedBinding() ? "StorageClass parameter " + VolumeParameters.ORDERED_BINDING
+        if ((orderedBinding || setAsks) && !"true".equals(claim.annotations().get(ADMITTED))) {
+            String why = orderedBinding ? "StorageClass parameter " + VolumeParameters.ORDERED_BINDING
                     + "=true" : "StatefulSet annotation " + ORDERED_BINDING + "=true";
             throw new DriverError.Aborted(who + ", bound in order (" + why + "): "
                     + waitingFor(claims, identity.get(), owner.get().startOrdinal()));

@@ -71,7 +71,8 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
         return new VolumeParameters(layout, fit, spread, ordered, claim, defining);
     }
 
-    private static boolean orderedBinding(String value) {
+    /** {@code orderedBinding} checked: absent or "false" is false, "true" is true, anything else is refused. */
+    public static boolean orderedBinding(String value) {
         if (value == null || value.equals("false")) {
             return false;
         }

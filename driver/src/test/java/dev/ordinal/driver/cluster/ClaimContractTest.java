@@ -20,7 +20,9 @@ import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
+import dev.ordinal.driver.nfs.NfsExport;
 import dev.ordinal.driver.nfs.NfsSettings;
+import dev.ordinal.driver.nfs.UsageCache;
 import dev.ordinal.driver.support.TestRoot;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -63,6 +65,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class ClaimContractTest {
+
+    private static final String NFS_SERVER = "nas.example.com";
+    private static final String NFS_SHARE = "/srv/k8s";
 
     private static final String NS = "shop";
     private static final String ORDINAL = "ordinal.csi.dev/ordinal";
@@ -247,6 +252,46 @@ class ClaimContractTest {
         assertEquals(made, restarted.createVolume(request("data-web-0", 10 * MIB, ordered)).getVolume());
     }
 
+    @Test
+    void nfsVolumesCarryTheOrdinalAndObeyTheSameRules() throws Exception {
+        statefulSet("web", Map.of(), "data");
+        claim("data-web-0", Map.of(), "Pending", Optional.empty());
+        claim("data-web-1", Map.of(), "Pending", Optional.empty());
+        ControllerGrpc.ControllerBlockingStub controller = controller();
+        Map<String, String> ordered = Map.of("orderedBinding", "true");
+
+        String waiting = assertStatus(Status.Code.ABORTED,
+                () -> controller.createVolume(nfsRequest("data-web-1", ordered)));
+        assertTrue(waiting.contains("waiting for ordinal 0 (claim shop/data-web-0 is Pending)"), waiting);
+        annotate("data-web-0", "ordinal.csi.dev/admitted", "true");
+        Volume first = controller.createVolume(nfsRequest("data-web-0", ordered)).getVolume();
+        assertEquals(identity("web", "data", 0), identityOf(first));
+        assertTrue(first.getVolumeId().startsWith("nfs#"), first.getVolumeId());
+        // Kept in the volume's metadata on the export, so a restarted controller answers the same context.
+        try (var files = Files.list(root.path().resolve("export/.ordinal/volumes"))) {
+            String metadata = Files.readString(files.filter(f -> f.toString().endsWith(".properties")).findFirst()
+                    .orElseThrow());
+            assertTrue(metadata.contains("identity.ordinal.csi.dev/statefulset=web"), metadata);
+        }
+        assertEquals(first, controller().createVolume(nfsRequest("data-web-0", ordered)).getVolume(),
+                "a retry to a fresh controller answers the same volume, identity included");
+
+        // A Released NFS volume of ordinal 1 holds its re-created claim too (a non-ordered class now).
+        persistentVolume("pv-nfs-1", identity("web", "data", 1), "Released", "Retain");
+        String held = assertStatus(Status.Code.ABORTED, () -> controller.createVolume(nfsRequest("data-web-1", Map.of())));
+        assertTrue(held.contains("the Released volume pv-nfs-1 holds its data"), held);
+    }
+
+    private CreateVolumeRequest nfsRequest(String claim, Map<String, String> parameters) {
+        return create("pvc-" + claim, 10 * MIB, "dir", mount("")).toBuilder().clearParameters()
+                .putParameters("server", NFS_SERVER).putParameters("share", NFS_SHARE)
+                .putAllParameters(parameters)
+                .putParameters("csi.storage.k8s.io/pvc/namespace", NS)
+                .putParameters("csi.storage.k8s.io/pvc/name", claim)
+                .putParameters("csi.storage.k8s.io/pv/name", "pvc-" + claim)
+                .build();
+    }
+
     private CreateVolumeRequest request(String claim, long bytes, Map<String, String> parameters) {
         return create("pvc-" + claim, bytes, "dir", mount("")).toBuilder()
                 .putAllParameters(parameters)
@@ -351,7 +396,11 @@ class ClaimContractTest {
                 mode == DriverMode.NODE ? List.of(DiskSetup.open(new DiskName("d1"), root.dir(node + "/disks/d1"),
                         Optional.of(Capacity.ofMiB(100)), true)) : List.of(),
                 List.of(root.path()), Map.of(), 0, Capacity.ofMiB(64), "test", new VolumeLocks(),
-                NfsSettings.none(root.path().resolve(node + "/state")),
+                mode == DriverMode.CONTROLLER
+                        ? new NfsSettings(List.of(NfsExport.parse(NFS_SERVER + ":" + NFS_SHARE + "=" + root.dir("export"))),
+                                NfsSettings.NodeMount.BIND, root.path().resolve(node + "/state"), UsageCache.Limits.DEFAULT,
+                                Runnable::run)
+                        : NfsSettings.none(root.path().resolve(node + "/state")),
                 Optional.of(new ClusterSettings(client, Duration.ofSeconds(10), Duration.ofSeconds(1),
                         Duration.ofSeconds(1))));
     }

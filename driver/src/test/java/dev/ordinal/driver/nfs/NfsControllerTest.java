@@ -92,7 +92,8 @@ class NfsControllerTest {
         assertEquals(10 * MIB, volume.getCapacityBytes());
         assertEquals(Map.of("capacityBytes", Long.toString(10 * MIB), "server", "nas.example.com",
                 "share", "/srv/k8s", "subDir", "shop/data-db/2/data-db-2-pvc-1", "claimNamespace", "shop",
-                "claimName", "data-db-2"), volume.getVolumeContextMap());
+                "claimName", "data-db-2", "persistentVolume", "pvc-1"), volume.getVolumeContextMap(),
+                "the PV name is there for the node's usage series");
         assertEquals(1, metadataFiles().size());
         Files.writeString(dir.resolve("table.db"), "rows");
 
