@@ -4,6 +4,7 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.volume.ClaimDirectory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +58,7 @@ public final class ClusterClaims implements ClaimDirectory, AutoCloseable {
         }
         Optional<String> owner = claim.getMetadata().getOwnerReferences().stream()
                 .filter(ClusterClaims::isStatefulSet).map(OwnerReference::getName).findFirst();
-        return Optional.of(new Claim(namespace, name, annotations(claim), owner));
+        return Optional.of(new Claim(namespace, name, claim.getMetadata().getUid(), annotations(claim), owner));
     }
 
     @Override
@@ -92,13 +94,32 @@ public final class ClusterClaims implements ClaimDirectory, AutoCloseable {
     }
 
     @Override
-    public Optional<String> releasedVolume(VolumeIdentity identity) {
+    public Optional<HeldVolume> heldVolume(VolumeIdentity identity, String claimUid) {
         return volumes.getIndexer().byIndex(BY_IDENTITY, key(identity)).stream()
-                .filter(v -> v.getStatus() != null && "Released".equals(v.getStatus().getPhase()))
                 .filter(v -> "Retain".equals(v.getSpec().getPersistentVolumeReclaimPolicy()))
-                .map(v -> v.getMetadata().getName())
-                .sorted()
+                .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
+                .filter(v -> "Released".equals(phase(v)) || boundToEarlierClaim(v, identity, claimUid))
+                .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
+                .map(v -> new HeldVolume(v.getMetadata().getName(), phase(v), v.getSpec().getClaimRef() == null ? ""
+                        : Optional.ofNullable(v.getSpec().getClaimRef().getUid()).orElse("")))
                 .findFirst();
+    }
+
+    /**
+     * Bound (or Pending) to a claim of this ordinal's name with another uid: that claim was deleted, and this one
+     * made again, before the PV controller marked the volume Released. A claim of another name is left alone: a
+     * volume an administrator bound elsewhere is not this claim's to wait for.
+     */
+    private static boolean boundToEarlierClaim(PersistentVolume volume, VolumeIdentity identity, String claimUid) {
+        ObjectReference ref = volume.getSpec().getClaimRef();
+        String phase = phase(volume);
+        return ref != null && ref.getUid() != null && !ref.getUid().isEmpty() && !ref.getUid().equals(claimUid)
+                && identity.namespace().equals(ref.getNamespace()) && identity.claimName().equals(ref.getName())
+                && ("Bound".equals(phase) || "Pending".equals(phase) || phase == null);
+    }
+
+    private static String phase(PersistentVolume volume) {
+        return volume.getStatus() == null ? null : volume.getStatus().getPhase();
     }
 
     /** The identity a volume of this driver carries in its volumeAttributes. */

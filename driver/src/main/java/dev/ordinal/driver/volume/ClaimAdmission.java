@@ -106,11 +106,14 @@ public final class ClaimAdmission {
         }
         String who = "claim " + ref + " is " + identity.get();
         if (!REBIND_SKIPPED.equals(claim.annotations().get(REBIND))) {
-            Optional<String> released = claims.releasedVolume(identity.get());
-            if (released.isPresent()) {
-                throw new DriverError.Aborted(who + "; the Released volume " + released.get() + " holds its data: "
-                        + "waiting for the companion controller to bind it (or to mark the claim " + REBIND + ": "
-                        + REBIND_SKIPPED + ")");
+            Optional<ClaimDirectory.HeldVolume> held = claims.heldVolume(identity.get(), claim.uid());
+            if (held.isPresent()) {
+                String whose = held.get().released() ? "the Released volume " + held.get().name() + " holds its data"
+                        : "the volume " + held.get().name() + " holds its data and is still " + held.get().phase()
+                                + " to the deleted claim of that name (uid " + held.get().claimUid() + "), until "
+                                + "the PV controller releases it";
+                throw new DriverError.Aborted(who + "; " + whose + ": waiting for the companion controller to bind it "
+                        + "(or to mark the claim " + REBIND + ": " + REBIND_SKIPPED + ")");
             }
         }
         boolean setAsks = "true".equals(owner.get().annotations().get(ORDERED_BINDING));

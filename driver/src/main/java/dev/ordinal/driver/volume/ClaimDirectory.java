@@ -23,15 +23,30 @@ public interface ClaimDirectory {
     Map<String, String> claimPhases(String namespace);
 
     /**
-     * The name of a PersistentVolume of this driver that holds this identity's data and waits to be bound again:
-     * phase Released, reclaim policy Retain, the identity in its volumeAttributes. The first by name if several.
+     * A PersistentVolume of this driver that holds this identity's data for an earlier claim and waits to be bound
+     * again: reclaim policy Retain, the identity in its volumeAttributes, and either phase Released, or still bound
+     * to an earlier claim of the same name (a claimRef uid other than {@code claimUid}) that the PV controller has
+     * not released yet: the claim can be made again before the PV controller sees the old one go. The first by name
+     * if several.
      */
-    Optional<String> releasedVolume(VolumeIdentity identity);
+    Optional<HeldVolume> heldVolume(VolumeIdentity identity, String claimUid);
 
     /**
+     * @param phase the PersistentVolume's phase (Released, or Bound/Pending to the earlier claim)
+     * @param claimUid the uid in its claimRef: the earlier claim's
+     */
+    record HeldVolume(String name, String phase, String claimUid) {
+        public boolean released() {
+            return "Released".equals(phase);
+        }
+    }
+
+    /**
+     * @param uid the claim's uid: a claim deleted and made again keeps its name, not its uid
      * @param ownerStatefulSet the name in the claim's owner reference to a StatefulSet (apps/v1), if it has one
      */
-    record Claim(String namespace, String name, Map<String, String> annotations, Optional<String> ownerStatefulSet) {
+    record Claim(String namespace, String name, String uid, Map<String, String> annotations,
+            Optional<String> ownerStatefulSet) {
         public Claim {
             annotations = Map.copyOf(annotations);
         }

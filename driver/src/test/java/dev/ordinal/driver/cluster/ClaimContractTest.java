@@ -206,6 +206,27 @@ class ClaimContractTest {
     }
 
     @Test
+    void aRetainedVolumeStillBoundToTheDeletedClaimOfTheOrdinalHoldsTheClaimMadeAgain() {
+        statefulSet("web", Map.of(), "data");
+        claim("data-web-1", Map.of(), "Pending", Optional.empty());
+        claim("data-web-2", Map.of(), "Pending", Optional.empty());
+        // data-web-1 was deleted and made again before the PV controller released its volume: the volume is still
+        // Bound to the deleted claim's uid. (Seen end to end in e2e's StatefulSetVolumesTest.)
+        persistentVolume("pv-old", identity("web", "data", 1), "Bound", "Retain", "data-web-1", "uid-deleted");
+        // Bound by an administrator to a claim of another name: not data-web-2's to wait for.
+        persistentVolume("pv-lent", identity("web", "data", 2), "Bound", "Retain", "inspect-web-2", "uid-inspect");
+        ControllerGrpc.ControllerBlockingStub controller = controller();
+
+        String held = assertStatus(Status.Code.ABORTED,
+                () -> controller.createVolume(request("data-web-1", 10 * MIB, Map.of())));
+        assertTrue(held.contains("claim shop/data-web-1 is ordinal 1 of StatefulSet shop/web; the volume pv-old holds "
+                + "its data and is still Bound to the deleted claim of that name (uid uid-deleted), until the PV "
+                + "controller releases it: waiting for the companion controller to bind it"), held);
+        assertEquals("2", identityOf(controller.createVolume(request("data-web-2", 10 * MIB, Map.of())).getVolume())
+                .get(ORDINAL));
+    }
+
+    @Test
     void theControllersPlacementIsHonouredAndAFullDiskIsRefusedWithNumbers() {
         claim("scratch-1", Map.of("ordinal.csi.dev/placement", "node-b/d1"), "Pending", Optional.empty());
         claim("scratch-2", Map.of("ordinal.csi.dev/placement", "node-b/d1"), "Pending", Optional.empty());
@@ -354,14 +375,23 @@ class ClaimContractTest {
     }
 
     private void persistentVolume(String name, Map<String, String> attributes, String phase, String policy) {
-        PersistentVolume volume = new PersistentVolumeBuilder().withNewMetadata().withName(name).endMetadata()
+        persistentVolume(name, attributes, phase, policy, null, null);
+    }
+
+    /** A volume with a claimRef to {@code claim} (in NS) of that uid; none when {@code claim} is null. */
+    private void persistentVolume(String name, Map<String, String> attributes, String phase, String policy,
+            String claim, String claimUid) {
+        PersistentVolumeBuilder volume = new PersistentVolumeBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withPersistentVolumeReclaimPolicy(policy)
                 .withCapacity(Map.of("storage", new Quantity("10Mi")))
                 .withNewCsi().withDriver("ordinal.csi.dev").withVolumeHandle("local:node-a:d1:" + name)
                 .withVolumeAttributes(attributes).endCsi().endSpec()
-                .withStatus(new PersistentVolumeStatusBuilder().withPhase(phase).build())
-                .build();
-        client.persistentVolumes().resource(volume).create();
+                .withStatus(new PersistentVolumeStatusBuilder().withPhase(phase).build());
+        if (claim != null) {
+            volume.editSpec().withNewClaimRef().withApiVersion("v1").withKind("PersistentVolumeClaim")
+                    .withNamespace(NS).withName(claim).withUid(claimUid).endClaimRef().endSpec();
+        }
+        client.persistentVolumes().resource(volume.build()).create();
     }
 
     /** A controller-mode driver, started now: it sees what the cluster holds at this moment. */
