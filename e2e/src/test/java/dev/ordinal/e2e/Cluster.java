@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A whole Ordinal cluster in this JVM: a Kubernetes API (fabric8's mock server in CRUD mode), the driver in cluster
@@ -46,25 +47,40 @@ final class Cluster implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private final List<AutoCloseable> running = new ArrayList<>();
-    private final KubernetesMockServer server;
-    private final TestDirectory directory;
+    private final TestDirectory directory = TestDirectory.create("e2e");
     private final Map<String, CsiEndpoint> nodes = new LinkedHashMap<>();
-    private final CsiEndpoint controllerDriver;
-    private final OrdinalController controller;
-    private final KubernetesClient client;
     private final History history = new History();
-    private final StatefulSetController statefulSets;
-    private final PersistentVolumeController volumes;
-    private final ExternalProvisioner provisioner;
-    private final Kubelet kubelet;
+    private KubernetesMockServer server;
+    private KubernetesClient client;
+    private CsiEndpoint controllerDriver;
+    private OrdinalController controller;
+    private StatefulSetController statefulSets;
+    private PersistentVolumeController volumes;
+    private Kubelet kubelet;
 
     Cluster() {
-        directory = TestDirectory.create("e2e");
+        try {
+            start();
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void start() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(List.of()), false);
         server.init();
         running.add(server::destroy);
         client = client();
+        // The companion controller needs nothing of the driver: it starts (informers, election) meanwhile.
+        KubernetesClient controllerClient = client();
+        CompletableFuture<OrdinalController> controllerStarting = CompletableFuture.supplyAsync(() ->
+                new OrdinalController(controllerClient, new SimpleMeterRegistry(),
+                        new Settings("e2e-controller", "default", "ordinal-controller", Duration.ofSeconds(2),
+                                Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofSeconds(30)),
+                        Clock.systemUTC()).start());
+        running.add(() -> controllerStarting.join().close());
 
         for (String node : NODES) {
             DriverAssembly agent = DriverAssembly.build(settings(DriverMode.NODE, node));
@@ -79,15 +95,12 @@ final class Cluster implements AutoCloseable {
                                 .putSegments(Topology.NODE_KEY, node)).build())
                 .getAvailableCapacity() > 0));
 
-        controller = started(new OrdinalController(client(), new SimpleMeterRegistry(),
-                new Settings("e2e-controller", "default", "ordinal-controller", Duration.ofSeconds(2),
-                        Duration.ofMillis(1500), Duration.ofMillis(200), Duration.ofSeconds(30)),
-                Clock.systemUTC()).start());
+        controller = controllerStarting.join();
         await().atMost(WAIT).until(controller::isLeader);
 
         statefulSets = started(new StatefulSetController(client()));
         volumes = started(new PersistentVolumeController(client(), history));
-        provisioner = started(new ExternalProvisioner(client(), DRIVER, controllerDriver::controller, history));
+        started(new ExternalProvisioner(client(), DRIVER, controllerDriver::controller, history));
         kubelet = new Kubelet(client(), nodes, directory.path());
     }
 
