@@ -15,7 +15,7 @@ public record LostNode(NodeState node, Duration timeout, Instant now) {
         return node.since().orElseThrow();
     }
 
-    /** E.g. "node n1 not Ready since 2026-01-01T00:00:00Z (12m ago; node-loss-timeout 10m)". */
+    /** E.g. "node n1, not Ready since 2026-01-01T00:00:00Z (12m ago; node-loss-timeout 10m)". */
     public String describe() {
         return node.describe() + " (" + Durations.format(Duration.between(since(), now)) + " ago; node-loss-timeout "
                 + Durations.format(timeout) + ")";

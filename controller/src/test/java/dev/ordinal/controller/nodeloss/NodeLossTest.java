@@ -19,12 +19,12 @@ class NodeLossTest {
 
     static PlacedClaim local(String template, int ordinal, String node) {
         return new PlacedClaim(OrdinalClaim.of("shop", "web", template, ordinal), "uid-" + template + ordinal, "1", false,
-                "pv-" + template + ordinal, "local:" + node + ":d1:x", Optional.of(node));
+                "pv-" + template + ordinal, "local:" + node + ":d1:x", "Retain", Optional.of(node));
     }
 
     static PlacedClaim nfs(int ordinal) {
         return new PlacedClaim(OrdinalClaim.of("shop", "web", "shared", ordinal), "uid-s" + ordinal, "1", false,
-                "pv-s" + ordinal, "nfs#srv#/share#dir", Optional.empty());
+                "pv-s" + ordinal, "nfs#srv#/share#dir", "Retain", Optional.empty());
     }
 
     static OrdinalPod pod(int ordinal, String node) {
@@ -51,7 +51,7 @@ class NodeLossTest {
         assertEquals(1, release.ordinal());
         assertEquals(List.of("data-web-1", "logs-web-1"), release.claims().stream().map(c -> c.id().claimName()).toList());
         assertEquals(Optional.of("web-1"), release.pod().map(OrdinalPod::name));
-        assertEquals("node n1 not Ready since 2026-01-01T00:49:00Z (11m ago; node-loss-timeout 10m)",
+        assertEquals("node n1, not Ready since 2026-01-01T00:49:00Z (11m ago; node-loss-timeout 10m)",
                 release.lost().describe());
     }
 
@@ -60,7 +60,7 @@ class NodeLossTest {
         NodeLossPlan plan = NodeLoss.plan(0, 3, TEN_MINUTES, List.of(local("data", 2, "n1")),
                 Map.of("n1", NodeState.gone("n1", NOW.minus(Duration.ofMinutes(30)))), List.of(pod(2, "n1")), NOW);
         assertEquals(1, plan.releases().size());
-        assertTrue(plan.releases().getFirst().lost().describe().startsWith("node n1 deleted (missing since"));
+        assertTrue(plan.releases().getFirst().lost().describe().startsWith("node n1, deleted (missing since"));
     }
 
     @Test
@@ -87,7 +87,7 @@ class NodeLossTest {
     void aClaimAlreadyBeingDeletedLeavesOnlyThePodAndAnUnscheduledPodIsLeftAlone() {
         NodeState lost = NodeState.gone("n1", NOW.minus(Duration.ofHours(1)));
         PlacedClaim deleting = new PlacedClaim(OrdinalClaim.of("shop", "web", "data", 1), "u", "1", true, "pv",
-                "local:n1:d:x", Optional.of("n1"));
+                "local:n1:d:x", "Delete", Optional.of("n1"));
         Release onlyPod = NodeLoss.plan(0, 3, TEN_MINUTES, List.of(deleting), Map.of("n1", lost),
                 List.of(pod(1, "n1")), NOW).releases().getFirst();
         assertEquals(List.of(), onlyPod.claims());

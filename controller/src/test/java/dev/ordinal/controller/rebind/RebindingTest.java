@@ -110,7 +110,7 @@ class RebindingTest {
         RetainedVolume onLostNode = new RetainedVolume(v.name(), v.handle(), WEB_2, Phase.RELEASED, "Retain", false,
                 "fast", v.capacity(), v.accessModes(), v.volumeMode(), T0, v.claimRef(), Optional.of(lost));
         Skip skip = assertInstanceOf(Skip.class, Rebinding.plan(List.of(waiting(WEB_2)), List.of(onLostNode)).getFirst());
-        assertEquals(List.of("PV pv-x lives on a lost node: node n1 not Ready since 2026-01-01T00:00:00Z"
+        assertEquals(List.of("PV pv-x lives on a lost node: node n1, not Ready since 2026-01-01T00:00:00Z"
                 + " (12m ago; node-loss-timeout 10m)"), skip.reasons());
     }
 
