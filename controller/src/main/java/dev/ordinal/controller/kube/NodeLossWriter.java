@@ -3,6 +3,7 @@ package dev.ordinal.controller.kube;
 import dev.ordinal.controller.nodeloss.LostNode;
 import dev.ordinal.controller.nodeloss.NodeLoss;
 import dev.ordinal.controller.nodeloss.NodeLossTimeout;
+import dev.ordinal.controller.nodeloss.OrdinalPod;
 import dev.ordinal.controller.nodeloss.PlacedClaim;
 import dev.ordinal.controller.nodeloss.Release;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -26,7 +27,9 @@ import org.jboss.logging.Logger;
  * on the old claim, pinned to the lost node once more. The claim, once deleted, waits for the Pod (claim
  * protection); the Pod is then force-deleted (grace period 0), as operators do by hand for a Pod on an unreachable
  * node, because its kubelet will never confirm a graceful deletion. The StatefulSet controller then makes the
- * ordinal again: a new claim, which the driver places on a node that is there.
+ * ordinal again: a new claim, which the driver places on a node that is there. Force deletion gives up the
+ * guarantee that the old Pod has stopped: on a node that is only cut off, it may still run until its kubelet
+ * returns. That is what the timeout is the operator's word on.
  */
 final class NodeLossWriter {
 
@@ -90,8 +93,7 @@ final class NodeLossWriter {
             metrics.nodeLossRelease();
             released.add(planned.id().claimName() + " (volume " + planned.volumeName() + ", " + planned.volumeHandle() + ")");
         }
-        String podDone = release.pod().map(planned -> forceDelete(namespace, planned.name(), planned.uid(), nodeName))
-                .orElse("");
+        String podDone = release.pod().map(planned -> deletePod(namespace, planned, nodeName)).orElse("");
         if (released.isEmpty() && podDone.isEmpty()) {
             return true;
         }
@@ -103,20 +105,31 @@ final class NodeLossWriter {
         return true;
     }
 
-    /** Force-deletes the Pod if it is still the one on the lost node; what was done, for the Event. */
-    private String forceDelete(String namespace, String name, String uid, String nodeName) {
-        Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-        if (pod == null || !pod.getMetadata().getUid().equals(uid) || pod.getSpec() == null
-                || !nodeName.equals(pod.getSpec().getNodeName())) {
-            LOG.infof("Not deleting Pod %s/%s: gone, or no longer the one on %s", namespace, name, nodeName);
+    /**
+     * Deletes the Pod if it is still the one planned: force-deleted when on the lost node, deleted as usual when it
+     * waits unscheduled (no kubelet has it, so it goes at once). What was done, for the Event.
+     */
+    private String deletePod(String namespace, OrdinalPod planned, String nodeName) {
+        Pod pod = client.pods().inNamespace(namespace).withName(planned.name()).get();
+        String node = pod == null || pod.getSpec() == null || pod.getSpec().getNodeName() == null ? ""
+                : pod.getSpec().getNodeName();
+        if (pod == null || !pod.getMetadata().getUid().equals(planned.uid()) || !node.equals(planned.node().orElse(""))) {
+            LOG.infof("Not deleting Pod %s/%s: gone, or no longer the one planned", namespace, planned.name());
             return "";
+        }
+        if (node.isEmpty()) {
+            client.pods().inNamespace(namespace).withName(planned.name())
+                    .lockResourceVersion(pod.getMetadata().getResourceVersion()).delete();
+            metrics.nodeLossPodDeletion();
+            return "deleted Pod " + planned.name() + " (unscheduled, waiting for " + nodeName + ")";
         }
         // fabric8's typed chain offers a resourceVersion precondition or a grace period, not both; its operations
         // implement ExtensibleResource, which carries both into one DeleteOptions.
         @SuppressWarnings("unchecked")
-        ExtensibleResource<Pod> resource = (ExtensibleResource<Pod>) client.pods().inNamespace(namespace).withName(name);
+        ExtensibleResource<Pod> resource = (ExtensibleResource<Pod>) client.pods().inNamespace(namespace)
+                .withName(planned.name());
         resource.lockResourceVersion(pod.getMetadata().getResourceVersion()).withGracePeriod(0).delete();
         metrics.nodeLossPodDeletion();
-        return "force-deleted Pod " + name + " (on " + nodeName + ", whose kubelet cannot confirm a graceful deletion)";
+        return "force-deleted Pod " + planned.name() + " (on " + nodeName + ", whose kubelet cannot confirm a graceful deletion)";
     }
 }

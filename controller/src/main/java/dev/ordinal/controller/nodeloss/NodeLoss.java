@@ -17,8 +17,8 @@ import java.util.TreeMap;
  *   <li>Never a claim whose volume no node holds (NFS).
  *   <li>Only ordinals in range (start <= ordinal < start + replicas): those the StatefulSet wants running. A
  *       scaled-down claim is left as it is; scaling back up brings it into range, and into this rule.
- *   <li>The Pod is force-deleted only when it is on the lost node: a Pod that waits unscheduled (the StatefulSet
- *       controller made it again) keeps running through the new claim.
+ *   <li>The Pod is deleted when it is on the lost node, and when it waits unscheduled for a claim released now;
+ *       never a Pod scheduled to another node.
  * </ul>
  */
 public final class NodeLoss {
@@ -69,8 +69,11 @@ public final class NodeLoss {
         List<Release> releases = new ArrayList<>();
         due.forEach((ordinal, byNode) -> byNode.forEach((nodeName, onNode) -> {
             List<PlacedClaim> toDelete = onNode.stream().filter(c -> !c.deleting()).toList();
-            Optional<OrdinalPod> pod = pods.stream()
-                    .filter(p -> p.ordinal() == ordinal && p.node().filter(nodeName::equals).isPresent()).findFirst();
+            // The Pod on the lost node; or one that waits unscheduled (made again, pinned by the claim released now),
+            // which would otherwise wait on a claim that is gone where the StatefulSet controller does not make
+            // missing claims for an existing Pod.
+            Optional<OrdinalPod> pod = pods.stream().filter(p -> p.ordinal() == ordinal)
+                    .filter(p -> p.node().map(nodeName::equals).orElse(!toDelete.isEmpty())).findFirst();
             // A claim already being deleted waits for its Pod to go (the claim protection finalizer): only the Pod
             // is left to do then, and once both are gone there is nothing.
             if (!toDelete.isEmpty() || pod.isPresent()) {

@@ -34,12 +34,12 @@ public record NodeState(String name, Condition condition, Optional<Instant> sinc
         return new NodeState(name, Condition.GONE, Optional.of(since));
     }
 
-    /** "node n1, not Ready since ...", "node n1, deleted (missing since ...)": for Events, to the second. */
+    /** "node n1, not Ready since ...", "node n1, deleted, missing since ...": for Events, to the second. */
     public String describe() {
         return switch (condition) {
             case READY -> "node " + name + ", Ready";
             case NOT_READY -> "node " + name + ", not Ready since " + since.orElseThrow().truncatedTo(ChronoUnit.SECONDS);
-            case GONE -> "node " + name + ", deleted (missing since " + since.orElseThrow().truncatedTo(ChronoUnit.SECONDS) + ")";
+            case GONE -> "node " + name + ", deleted, missing since " + since.orElseThrow().truncatedTo(ChronoUnit.SECONDS);
         };
     }
 }

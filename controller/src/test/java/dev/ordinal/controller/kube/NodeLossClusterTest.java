@@ -111,11 +111,11 @@ class NodeLossClusterTest {
         await().atMost(WAIT).until(() -> claim("data-db-1") != null
                 && !lostClaim.getMetadata().getUid().equals(claim("data-db-1").getMetadata().getUid()));
         String reason = "node " + nodeA + ", not Ready since";
+        await().atMost(WAIT).until(() -> events("NodeLost").stream().anyMatch(m -> m.contains(reason)
+                && m.contains("data-db-1") && m.contains("force-deleted Pod db-1")));
         assertTrue(events("ClaimReleased").stream().anyMatch(m -> m.contains(reason) && m.contains("node-loss-timeout 10m")
                 && m.contains(lostClaim.getSpec().getVolumeName())), events("ClaimReleased").toString());
-        assertTrue(events("NodeLost").stream().anyMatch(m -> m.contains(reason) && m.contains("data-db-1")
-                && m.contains("force-deleted Pod db-1")), events("NodeLost").toString());
-        assertEquals(releases + 1, releases());
+        await().atMost(WAIT).until(() -> releases() == releases + 1);
         // The Pod was deleted (the StatefulSet controller made another), and the ordinal runs on node b with a
         // new volume: the old one, on the lost node, is not rebound.
         await().atMost(WAIT).until(() -> bound("data-db-1") && nodeB.equals(nodeOf("db-1")));
@@ -134,12 +134,22 @@ class NodeLossClusterTest {
 
     @Test
     void aDeletedNodeReleasesItsOrdinalOnceTheTimeoutRunsOut() {
-        Map<String, String> before = startDb(Map.of("ordinal.csi.dev/node-loss-timeout", "2s"));
+        Map<String, String> before = startDb(Map.of("ordinal.csi.dev/node-loss-timeout", "3s"));
+        String oldPod = client.pods().inNamespace(namespace).withName("db-1").get().getMetadata().getUid();
         Instant deleted = Instant.now();
         client.nodes().withName(nodeA).delete();
+        // The Pod garbage collector's part: a Pod bound to a node that no longer exists is deleted. The StatefulSet
+        // controller makes it again, and it waits unscheduled, pinned by its claim to the node that is gone.
+        client.pods().inNamespace(namespace).withName("db-1").withGracePeriod(0).delete();
+        await().atMost(WAIT).until(() -> {
+            Pod pod = client.pods().inNamespace(namespace).withName("db-1").get();
+            return pod != null && !pod.getMetadata().getUid().equals(oldPod);
+        });
         await().atMost(WAIT).until(() -> !before.get("data-db-1").equals(uids().get("data-db-1")));
-        assertTrue(Duration.between(deleted, Instant.now()).compareTo(Duration.ofSeconds(2)) >= 0, "not before the timeout");
-        assertTrue(events("NodeLost").stream().anyMatch(m -> m.contains("node " + nodeA + ", deleted")), events("NodeLost").toString());
+        assertTrue(Duration.between(deleted, Instant.now()).compareTo(Duration.ofSeconds(3)) >= 0, "not before the timeout");
+        await().atMost(WAIT).until(() -> events("NodeLost").stream().anyMatch(m -> m.contains("node " + nodeA + ", deleted")
+                && m.contains("deleted Pod db-1 (unscheduled")));
+        await().atMost(WAIT).until(() -> bound("data-db-1") && nodeB.equals(nodeOf("db-1")));
         assertEquals(before.get("shared-db-1"), uids().get("shared-db-1"));
     }
 

@@ -103,10 +103,10 @@ class RebindClusterTest {
         assertNull(after.getSpec().getClaimRef().getResourceVersion(), "the stale claimRef's resourceVersion is gone");
         assertEquals("Bound", after.getStatus().getPhase());
         assertEquals(1, volumesOf("web", 2).size(), "no new volume was provisioned for ordinal 2");
-        assertTrue(events("VolumeRebound", "PersistentVolumeClaim").stream().anyMatch(m -> m.contains(before.getMetadata().getName())
-                && m.contains(before.getSpec().getCsi().getVolumeHandle())));
-        assertTrue(events("VolumeRebound", "StatefulSet").stream().anyMatch(m -> m.startsWith("data-web-2: ")));
-        assertEquals(rebinds + 1, counter("rebound"));
+        await().atMost(WAIT).until(() -> events("VolumeRebound", "PersistentVolumeClaim").stream()
+                .anyMatch(m -> m.contains(before.getMetadata().getName()) && m.contains(before.getSpec().getCsi().getVolumeHandle()))
+                && events("VolumeRebound", "StatefulSet").stream().anyMatch(m -> m.startsWith("data-web-2: ")));
+        await().atMost(WAIT).until(() -> counter("rebound") == rebinds + 1);
         // The Pod follows its volume: scheduled to the node the volume is on.
         await().atMost(WAIT).until(() -> (namespace + "-a").equals(client.pods().inNamespace(namespace).withName("web-2")
                 .get().getSpec().getNodeName()));
@@ -129,10 +129,9 @@ class RebindClusterTest {
         assertEquals("skipped", claim.getMetadata().getAnnotations().get("ordinal.csi.dev/rebind"));
         assertNotEquals(old.getMetadata().getName(), claim.getSpec().getVolumeName(), "a new volume");
         String expected = "PV " + old.getMetadata().getName() + " has 1Gi, the claim asks 2Gi";
-        assertTrue(events("RebindSkipped", "PersistentVolumeClaim").stream().anyMatch(m -> m.contains(expected)),
-                events("RebindSkipped", "PersistentVolumeClaim").toString());
-        assertTrue(events("RebindSkipped", "StatefulSet").stream().anyMatch(m -> m.contains(expected)));
-        assertEquals(skips + 1, counter("skipped"));
+        await().atMost(WAIT).until(() -> events("RebindSkipped", "PersistentVolumeClaim").stream().anyMatch(m -> m.contains(expected))
+                && events("RebindSkipped", "StatefulSet").stream().anyMatch(m -> m.contains(expected)));
+        await().atMost(WAIT).until(() -> counter("skipped") == skips + 1);
         assertUntouched(old);
     }
 
@@ -149,8 +148,7 @@ class RebindClusterTest {
         await().atMost(WAIT).until(() -> bound("data-web-1"));
         assertNotEquals(old.getMetadata().getName(), claim("data-web-1").getSpec().getVolumeName());
         String expected = "PV " + old.getMetadata().getName() + " has class " + RETAIN + ", the claim asks " + SLOW;
-        assertTrue(events("RebindSkipped", "PersistentVolumeClaim").stream().anyMatch(m -> m.contains(expected)),
-                events("RebindSkipped", "PersistentVolumeClaim").toString());
+        await().atMost(WAIT).until(() -> events("RebindSkipped", "PersistentVolumeClaim").stream().anyMatch(m -> m.contains(expected)));
         assertUntouched(old);
     }
 

@@ -60,7 +60,7 @@ class NodeLossTest {
         NodeLossPlan plan = NodeLoss.plan(0, 3, TEN_MINUTES, List.of(local("data", 2, "n1")),
                 Map.of("n1", NodeState.gone("n1", NOW.minus(Duration.ofMinutes(30)))), List.of(pod(2, "n1")), NOW);
         assertEquals(1, plan.releases().size());
-        assertTrue(plan.releases().getFirst().lost().describe().startsWith("node n1, deleted (missing since"));
+        assertTrue(plan.releases().getFirst().lost().describe().startsWith("node n1, deleted, missing since"));
     }
 
     @Test
@@ -84,7 +84,7 @@ class NodeLossTest {
     }
 
     @Test
-    void aClaimAlreadyBeingDeletedLeavesOnlyThePodAndAnUnscheduledPodIsLeftAlone() {
+    void aClaimAlreadyBeingDeletedLeavesOnlyThePodAndAnUnscheduledPodGoesWithItsClaim() {
         NodeState lost = NodeState.gone("n1", NOW.minus(Duration.ofHours(1)));
         PlacedClaim deleting = new PlacedClaim(OrdinalClaim.of("shop", "web", "data", 1), "u", "1", true, "pv",
                 "local:n1:d:x", "Delete", Optional.of("n1"));
@@ -92,11 +92,15 @@ class NodeLossTest {
                 List.of(pod(1, "n1")), NOW).releases().getFirst();
         assertEquals(List.of(), onlyPod.claims());
         assertEquals(Optional.of("web-1"), onlyPod.pod().map(OrdinalPod::name));
-        // The StatefulSet controller made the Pod again; it waits unscheduled and is not ours to delete.
+        // The StatefulSet controller made the Pod again, and it waits unscheduled for the claim: it goes with the
+        // claim (so that it is made again with a new one), but not after, and a Pod on another node never.
+        Release withClaim = NodeLoss.plan(0, 3, TEN_MINUTES, List.of(local("data", 1, "n1")), Map.of("n1", lost),
+                List.of(pod(1, null)), NOW).releases().getFirst();
+        assertEquals(Optional.of("web-1"), withClaim.pod().map(OrdinalPod::name));
         assertEquals(List.of(), NodeLoss.plan(0, 3, TEN_MINUTES, List.of(deleting), Map.of("n1", lost),
                 List.of(pod(1, null)), NOW).releases());
-        Release claimOnly = NodeLoss.plan(0, 3, TEN_MINUTES, List.of(local("data", 1, "n1")), Map.of("n1", lost),
-                List.of(pod(1, null)), NOW).releases().getFirst();
-        assertEquals(Optional.empty(), claimOnly.pod());
+        Release elsewhere = NodeLoss.plan(0, 3, TEN_MINUTES, List.of(local("data", 1, "n1")), Map.of("n1", lost),
+                List.of(pod(1, "n2")), NOW).releases().getFirst();
+        assertEquals(Optional.empty(), elsewhere.pod());
     }
 }
