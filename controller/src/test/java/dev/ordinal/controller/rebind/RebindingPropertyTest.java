@@ -24,6 +24,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.statistics.StatisticsReport;
 
 /**
  * Over random claims and volumes of a few ordinals: the rebind decision never takes a volume that is not a Released,
@@ -31,16 +32,23 @@ import net.jqwik.api.statistics.Statistics;
  * while such a volume exists gets a decision (rebound or skipped), since the driver refuses to provision it until
  * then.
  */
-class RebindingProperties {
+class RebindingPropertyTest {
 
     private static final String[] CLASSES = {"fast", "fast", "fast", "fast", "slow", ""};
     private static final String[] MODES = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"};
 
     @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE)
+    @StatisticsReport(onFailureOnly = true)
     void decisionsAreSafeAndComplete(@ForAll("claims") List<PendingClaim> claims,
             @ForAll("volumes") List<RetainedVolume> volumes) {
         List<RebindAction> plan = Rebinding.plan(claims, volumes);
         plan.forEach(action -> Statistics.collect(action.getClass().getSimpleName()));
+        // Not vacuous: the generators reach every kind of decision.
+        Statistics.coverage(checker -> {
+            for (String kind : List.of("Rebind", "Skip", "CompleteBind", "Wait")) {
+                checker.check(kind).percentage(p -> p >= 3);
+            }
+        });
         Set<String> decided = new HashSet<>();
         for (RebindAction action : plan) {
             assertTrue(decided.add(action.claim().id().claimName()), "one decision per claim");
