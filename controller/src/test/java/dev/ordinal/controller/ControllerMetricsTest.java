@@ -35,6 +35,11 @@ class ControllerMetricsTest {
         String body = scrape.body();
         assertTrue(body.contains("ordinal_controller_reconcile_duration_seconds"), body);
         assertTrue(body.contains("ordinal_controller_reconcile_errors_total"), body);
+        // Counted from zero before the first event, so rate() and alerts have a series to work on.
+        assertTrue(body.contains("ordinal_controller_rebinds_total{result=\"rebound\""), body);
+        assertTrue(body.contains("ordinal_controller_rebinds_total{result=\"skipped\""), body);
+        assertTrue(body.contains("ordinal_controller_node_loss_releases_total"), body);
+        assertTrue(body.contains("ordinal_controller_node_loss_pod_deletions_total"), body);
 
         String problems = promtool(body);
         assertEquals("", problems, "promtool check metrics found problems");

@@ -44,8 +44,11 @@ public final class OrdinalController implements AutoCloseable {
         ControllerMetrics metrics = new ControllerMetrics(registry);
         EventRecorder events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
+        NodeStates nodes = new NodeStates();
         this.steps = List.of(
-                new RetentionStep(new ClaimWriter(client, events, metrics)));
+                new RetentionStep(new ClaimWriter(client, events, metrics)),
+                new RebindStep(new RebindWriter(client, events, metrics), nodes),
+                new NodeLossStep(new NodeLossWriter(client, events, metrics, nodes), nodes, events));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
     }
