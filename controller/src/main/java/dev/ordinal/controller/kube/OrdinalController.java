@@ -51,7 +51,8 @@ public final class OrdinalController implements AutoCloseable {
         this.steps = List.of(
                 new RetentionStep(new ClaimWriter(client, events, metrics)),
                 // Admission before placement: a claim is placed only once admitted.
-                new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)));
+                new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)),
+                new PlacementStep(annotator, events, new PlacementMetrics(registry)));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
     }

@@ -43,6 +43,24 @@ public final class Placements {
     private Placements() {
     }
 
+    /**
+     * Whether ordinal {@code ordinal} of a template may be decided now: not while a lower ordinal in the replica range
+     * [start, start + replicas) has no claim yet. Parallel pod management makes the claims in any order, and deciding
+     * in that order would give the last free node to whichever came first: under a hard spread the refused ordinal
+     * could be 0 rather than the highest, and scaling back down would not free its node. Claims that exist are
+     * decided in ordinal order by {@link #plan}; a missing one in range is about to be made by the StatefulSet
+     * controller, and one out of range never holds anything back.
+     */
+    public static boolean inTurn(int ordinal, int start, int replicas, java.util.Set<Integer> existing) {
+        int end = Math.min(ordinal, start + replicas);
+        for (int lower = start; lower < end; lower++) {
+            if (!existing.contains(lower)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** One outcome per request, decided in order of template then ordinal, each seeing the ones before it. */
     public static List<PlacementOutcome> plan(List<StorageNode> nodes, List<ExistingVolume> volumes,
             List<ClaimRequest> requests) {

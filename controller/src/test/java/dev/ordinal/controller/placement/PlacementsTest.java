@@ -172,6 +172,17 @@ class PlacementsTest {
     }
 
     @Test
+    void anOrdinalIsDecidedOnlyOnceEveryLowerOrdinalInRangeHasItsClaim() {
+        assertTrue(Placements.inTurn(0, 0, 4, Set.of(3, 0)), "the first waits for none");
+        assertTrue(!Placements.inTurn(3, 0, 4, Set.of(3, 0)), "1 and 2 are about to be made");
+        assertTrue(Placements.inTurn(3, 0, 4, Set.of(0, 1, 2, 3)));
+        assertTrue(Placements.inTurn(7, 0, 4, Set.of(0, 1, 2, 3, 7)), "4..6 are out of range: never made, never waited for");
+        assertTrue(!Placements.inTurn(7, 0, 4, Set.of(0, 2, 7)));
+        assertTrue(Placements.inTurn(5, 5, 2, Set.of(5)), "from spec.ordinals.start");
+        assertTrue(!Placements.inTurn(6, 5, 2, Set.of(6)));
+    }
+
+    @Test
     void classParametersAreReadAsTheDriverReadsThem() {
         assertEquals(new ClassRules(Layout.IMAGE, FitPolicy.SPREAD, SpreadRule.SOFT_NODE, List.of()), DEFAULTS);
         ClassRules rules = ClassRules.parse(Map.of("layout", "dir", "fitPolicy", "binpack", "spread", "zone/soft",
