@@ -64,7 +64,9 @@ public final class Placements {
     /** One outcome per request, decided in order of template then ordinal, each seeing the ones before it. */
     public static List<PlacementOutcome> plan(List<StorageNode> nodes, List<ExistingVolume> volumes,
             List<ClaimRequest> requests) {
-        Allocator allocator = model(nodes, volumes);
+        Set<OwnerGroup> groups = new java.util.HashSet<>();
+        requests.forEach(r -> groups.add(group(r.claim())));
+        Allocator allocator = model(nodes, volumes, groups);
         List<ClaimRequest> ordered = requests.stream()
                 .sorted(Comparator.comparing((ClaimRequest r) -> r.claim().template()).thenComparingInt(r -> r.claim().ordinal()))
                 .toList();
@@ -137,8 +139,13 @@ public final class Placements {
         return OwnerGroup.of(claim.namespace(), claim.statefulSet(), claim.template());
     }
 
-    /** The allocator's model: nodes, their disks (see the class comment for free space), the volumes on them. */
-    static Allocator model(List<StorageNode> nodes, List<ExistingVolume> volumes) {
+    /**
+     * The allocator's model: nodes, their disks (see the class comment for free space), the volumes on them. Only the
+     * volumes of the groups being placed are recorded one by one (spread counts them); every other volume only takes
+     * space, so those are summed into one allocation per disk: a model of thousands of nodes and tens of thousands of
+     * volumes is then built in about the time its disks take.
+     */
+    static Allocator model(List<StorageNode> nodes, List<ExistingVolume> volumes, Set<OwnerGroup> groups) {
         Allocator allocator = new Allocator();
         Map<String, List<String>> disksByNode = new HashMap<>();
         Map<String, Long> provisioned = new HashMap<>();
@@ -170,19 +177,28 @@ public final class Placements {
                 }
             }
         }
+        Map<Placement, Long> others = new HashMap<>();
+        Set<String> keys = new java.util.HashSet<>();
         for (ExistingVolume volume : volumes) {
-            where(allocator, disksByNode, volume).ifPresent(placement -> {
-                Layout layout = layoutOn(allocator, placement, volume.layout());
-                OwnerGroup group = volume.owner().map(Placements::group).orElse(null);
-                int ordinal = volume.owner().map(OrdinalClaim::ordinal).orElse(-1);
-                try {
-                    allocator.addAllocation(new Allocation(VolumeKey.of(volume.key()), placement, layout,
-                            Capacity.ofBytes(Math.max(0, volume.bytes())), group, ordinal));
-                } catch (IllegalArgumentException | IllegalStateException e) {
-                    // Counted once: a second record of the same key adds nothing.
-                }
-            });
+            if (!keys.add(volume.key())) {
+                continue; // Counted once.
+            }
+            Optional<Placement> where = where(allocator, disksByNode, volume);
+            if (where.isEmpty()) {
+                continue;
+            }
+            OwnerGroup group = volume.owner().map(Placements::group).orElse(null);
+            if (group == null || !groups.contains(group)) {
+                others.merge(where.get(), Math.max(0, volume.bytes()), Long::sum);
+                continue;
+            }
+            allocator.addAllocation(new Allocation(VolumeKey.of(volume.key()), where.get(),
+                    layoutOn(allocator, where.get(), volume.layout()), Capacity.ofBytes(Math.max(0, volume.bytes())),
+                    group, volume.owner().orElseThrow().ordinal()));
         }
+        others.forEach((placement, bytes) -> allocator.addAllocation(new Allocation(
+                VolumeKey.of("other volumes on " + placement), placement, layoutOn(allocator, placement, "image"),
+                Capacity.ofBytes(bytes), null, -1)));
         return allocator;
     }
 

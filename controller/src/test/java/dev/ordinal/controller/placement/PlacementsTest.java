@@ -67,6 +67,21 @@ class PlacementsTest {
     }
 
     @Test
+    void otherSetsVolumesTakeSpaceButDoNotCountForSpread() {
+        ClassRules hard = ClassRules.parse(Map.of("spread", "node/hard"), List.of());
+        ExistingVolume otherSet = new ExistingVolume("pvc-other", "a", Optional.of("disk0"), "image", 9 * GIB, true,
+                Optional.of(OrdinalClaim.of("ns", "cache", "data", 0)));
+        List<StorageNode> nodes = List.of(node("a", 10), node("b", 10));
+        List<ExistingVolume> volumes = List.of(otherSet, pv("pvc-0", "b", "disk0", 1, 0));
+        assertEquals("a/disk0", where(Placements.plan(nodes, volumes, List.of(request(1, 1, hard))).getFirst()),
+                "cache's ordinal 0 on a is no ordinal of web's");
+        PlacementOutcome.Refused refused = assertInstanceOf(PlacementOutcome.Refused.class,
+                Placements.plan(nodes, volumes, List.of(request(1, 2, hard))).getFirst());
+        assertEquals(Decision.Reason.CAPACITY, refused.reason(), "but its 9 GiB leave a 1 GiB: " + refused.message());
+        assertEquals(GIB, refused.largestFree());
+    }
+
+    @Test
     void hardSpreadRefusesTheFourthOrdinalOnThreeNodesWithTheNumbers() {
         ClassRules hard = ClassRules.parse(Map.of("spread", "node"), List.of());
         assertEquals(SpreadRule.HARD_NODE, hard.spread(), "a scope without strictness is hard, as the driver reads it");
