@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -79,11 +80,20 @@ public final class ClusterCache implements AutoCloseable {
         // runs, and placement waits until the informer has listed them (it keeps trying).
         ordinalNodes = client.genericKubernetesResources(ORDINAL_NODES).runnableInformer(resync);
         handle(ordinalNodes, onOrdinalNode);
+        // fabric8 stops an informer whose first listing fails (404 without the CRD, 403 without RBAC): this one
+        // retries, with fabric8's growing delay, so installing the CRD later turns placement on without a restart.
+        AtomicBoolean told = new AtomicBoolean();
+        ordinalNodes.exceptionHandler((started, failure) -> {
+            if (told.compareAndSet(false, true)) {
+                LOG.warnf("Listing OrdinalNodes failed, trying again: %s", failure.getMessage());
+            }
+            return true;
+        });
         try {
             ordinalNodes.start().toCompletableFuture().get(ORDINAL_NODES_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warnf("OrdinalNodes cannot be listed yet (%s): no placement for Immediate binding until they can; "
-                    + "is the CRD ordinalnodes.ordinal.csi.dev installed and may the controller list it?", e);
+            LOG.warnf("OrdinalNodes cannot be listed yet (%s): no placement for Immediate binding until they can "
+                    + "(is the CRD ordinalnodes.ordinal.csi.dev installed, and may the controller list it?)", e.toString());
         }
     }
 

@@ -87,7 +87,7 @@ final class PlacementStep implements SetStep {
         String ordering = setAnnotations == null ? null : setAnnotations.get(OrderingMode.SET_ANNOTATION);
         Map<String, String> before = reported.getOrDefault(key, Map.of());
         Map<String, String> now = new HashMap<>();
-        Set<String> claimedByVolumes = claimedByVolumes(cache);
+        Set<String> claimedByVolumes = null; // every PV is read only once some claim may need a placement
 
         var spec = view.set().orElseThrow().getSpec();
         int start = spec.getOrdinals() == null || spec.getOrdinals().getStart() == null ? 0 : spec.getOrdinals().getStart();
@@ -103,11 +103,19 @@ final class PlacementStep implements SetStep {
         List<ClaimRequest> requests = new ArrayList<>();
         for (StatefulSetView.TemplateClaim templateClaim : view.claims()) {
             PersistentVolumeClaim claim = templateClaim.claim();
+            if (!unplaced(claim)) {
+                continue;
+            }
             Optional<StorageClass> storageClass = immediateClass(cache, claim);
-            if (storageClass.isEmpty() || !waitsForPlacement(claim, claimedByVolumes)
-                    || !Placements.inTurn(templateClaim.id().ordinal(), start, replicas,
-                            existing.get(templateClaim.id().template()))) {
+            if (storageClass.isEmpty() || !Placements.inTurn(templateClaim.id().ordinal(), start, replicas,
+                    existing.get(templateClaim.id().template()))) {
                 continue; // Not ours to place, or a lower ordinal's claim is about to appear (its event comes).
+            }
+            if (claimedByVolumes == null) {
+                claimedByVolumes = claimedByVolumes(cache);
+            }
+            if (claimedByVolumes.contains(claim.getMetadata().getUid())) {
+                continue; // A volume is being bound to it: nothing to provision.
             }
             Map<String, String> parameters = parameters(storageClass.get());
             OrderingMode mode = OrderingMode.resolve(ordering, parameters.get(OrderingMode.CLASS_PARAMETER));
@@ -207,15 +215,14 @@ final class PlacementStep implements SetStep {
                 .filter(c -> ClassRules.onDisks(parameters(c)));
     }
 
-    /** Pending, not being deleted, not bound to a named volume, not placed, and no volume being bound to it. */
-    private static boolean waitsForPlacement(PersistentVolumeClaim claim, Set<String> claimedByVolumes) {
+    /** Pending, not being deleted, not bound to a named volume, and not placed yet. */
+    private static boolean unplaced(PersistentVolumeClaim claim) {
         boolean pending = claim.getStatus() == null || claim.getStatus().getPhase() == null
                 || "Pending".equals(claim.getStatus().getPhase());
         boolean named = claim.getSpec() != null && claim.getSpec().getVolumeName() != null
                 && !claim.getSpec().getVolumeName().isEmpty();
         return pending && !named && claim.getMetadata().getDeletionTimestamp() == null
-                && ClaimAnnotator.annotation(claim, PLACEMENT) == null
-                && !claimedByVolumes.contains(claim.getMetadata().getUid());
+                && ClaimAnnotator.annotation(claim, PLACEMENT) == null;
     }
 
     private static Map<String, String> parameters(StorageClass storageClass) {
