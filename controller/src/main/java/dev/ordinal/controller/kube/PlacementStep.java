@@ -52,6 +52,12 @@ final class PlacementStep implements SetStep {
     static final String REBIND = "ordinal.csi.dev/rebind";
     /** How soon a refused claim is decided again when nothing else brings a reconcile (capacity freed elsewhere). */
     static final Duration REVISIT = Duration.ofSeconds(30);
+    /**
+     * How long a claim waits for a lower ordinal's claim to appear before it is placed anyway: the StatefulSet
+     * controller makes them within moments, unless it cannot (a ResourceQuota on claims), which must not hold the
+     * others forever.
+     */
+    static final Duration LOWER_ORDINAL_GRACE = Duration.ofSeconds(10);
 
     private static final Logger LOG = Logger.getLogger(PlacementStep.class);
     private static final String DRIVER = KubeModel.PROVISIONER;
@@ -101,15 +107,23 @@ final class PlacementStep implements SetStep {
 
         Map<String, PersistentVolumeClaim> byName = new HashMap<>();
         List<ClaimRequest> requests = new ArrayList<>();
+        Optional<Instant> heldUntil = Optional.empty();
         for (StatefulSetView.TemplateClaim templateClaim : view.claims()) {
             PersistentVolumeClaim claim = templateClaim.claim();
             if (!unplaced(claim)) {
                 continue;
             }
             Optional<StorageClass> storageClass = immediateClass(cache, claim);
-            if (storageClass.isEmpty() || !Placements.inTurn(templateClaim.id().ordinal(), start, replicas,
-                    existing.get(templateClaim.id().template()))) {
-                continue; // Not ours to place, or a lower ordinal's claim is about to appear (its event comes).
+            if (storageClass.isEmpty()) {
+                continue;
+            }
+            if (!Placements.inTurn(templateClaim.id().ordinal(), start, replicas, existing.get(templateClaim.id().template()))) {
+                // A lower ordinal's claim is about to appear (its event brings the next reconcile); not for ever.
+                Instant until = created(claim, view.now()).plus(LOWER_ORDINAL_GRACE);
+                if (view.now().isBefore(until)) {
+                    heldUntil = heldUntil.filter(h -> h.isBefore(until)).or(() -> Optional.of(until));
+                    continue;
+                }
             }
             if (claimedByVolumes == null) {
                 claimedByVolumes = claimedByVolumes(cache);
@@ -136,7 +150,7 @@ final class PlacementStep implements SetStep {
         }
         if (requests.isEmpty()) {
             remember(key, now);
-            return now.isEmpty() ? Optional.empty() : Optional.of(view.now().plus(REVISIT));
+            return earliest(heldUntil, now.isEmpty() ? Optional.empty() : Optional.of(view.now().plus(REVISIT)));
         }
         if (!cache.ordinalNodesSynced() || cache.ordinalNodes().isEmpty()) {
             // No picture of the cluster's storage: the OrdinalNode CRD or the right to list it is missing, or the
@@ -149,7 +163,7 @@ final class PlacementStep implements SetStep {
                                 : "OrdinalNodes cannot be listed");
             }
             remember(key, now);
-            return now.isEmpty() ? Optional.empty() : Optional.of(view.now().plus(REVISIT));
+            return earliest(heldUntil, now.isEmpty() ? Optional.empty() : Optional.of(view.now().plus(REVISIT)));
         }
 
         List<PlacementOutcome> outcomes = Placements.plan(storageNodes(cache), existingVolumes(cache, view), requests);
@@ -176,14 +190,31 @@ final class PlacementStep implements SetStep {
                     // The largest free disk says something only when disks were left to compare with the size.
                     String numbers = "asked " + human(no.asked()) + (no.reason() == Decision.Reason.CAPACITY
                             ? ", largest free disk where it may go " + human(no.largestFree()) : "");
-                    refuse(claim, no.reason().name(), "Cannot place " + claim.getMetadata().getName() + " (ordinal "
-                            + no.request().claim().ordinal() + "; " + numbers + "): " + no.message()
+                    OrdinalClaim id = no.request().claim();
+                    refuse(claim, no.reason().name(), "Ordinal " + id.ordinal() + " of " + id.statefulSet() + "/"
+                            + id.template() + " (" + numbers + "): " + no.message()
                             + ". Decided again when nodes, disks or volumes change", before, now);
                 }
             }
         }
         remember(key, now);
-        return refused ? Optional.of(view.now().plus(REVISIT)) : Optional.empty();
+        return earliest(heldUntil, refused ? Optional.of(view.now().plus(REVISIT)) : Optional.empty());
+    }
+
+    private static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        return b.isEmpty() || a.get().isBefore(b.get()) ? a : b;
+    }
+
+    private static Instant created(PersistentVolumeClaim claim, Instant now) {
+        try {
+            String timestamp = claim.getMetadata().getCreationTimestamp();
+            return timestamp == null ? now : Instant.parse(timestamp);
+        } catch (java.time.format.DateTimeParseException e) {
+            return now;
+        }
     }
 
     private void refuse(PersistentVolumeClaim claim, String reason, String message, Map<String, String> before,

@@ -49,7 +49,7 @@ public final class Placements {
      * in that order would give the last free node to whichever came first: under a hard spread the refused ordinal
      * could be 0 rather than the highest, and scaling back down would not free its node. Claims that exist are
      * decided in ordinal order by {@link #plan}; a missing one in range is about to be made by the StatefulSet
-     * controller, and one out of range never holds anything back.
+     * controller (the caller bounds the wait), and one out of range never holds anything back.
      */
     public static boolean inTurn(int ordinal, int start, int replicas, java.util.Set<Integer> existing) {
         int end = Math.min(ordinal, start + replicas);
