@@ -20,6 +20,8 @@ final class OrderedBindingMetrics {
             Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
             Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1)};
 
+    private static final String WAITING = "ordinal.controller.ordered.binding.waiting.claims";
+
     private final Counter admissions;
     private final Timer wait;
     /** Claims waiting, per StatefulSet key, as its last reconcile found them. */
@@ -31,7 +33,11 @@ final class OrderedBindingMetrics {
         this.wait = Timer.builder("ordinal.controller.ordered.binding.wait")
                 .description("Time from a claim's creation to its admission by ordered binding")
                 .serviceLevelObjectives(WAIT_BUCKETS).register(registry);
-        Gauge.builder("ordinal.controller.ordered.binding.waiting.claims", waiting,
+        // Micrometer answers a second registration with the meter already there: a gauge left by an earlier
+        // controller on this registry (an application restarted in the same JVM, as tests do) would go on reading
+        // that controller's map. One controller per registry, so the newest one's gauge is the one to keep.
+        registry.find(WAITING).gauges().forEach(registry::remove);
+        Gauge.builder(WAITING, waiting,
                         w -> w.values().stream().mapToInt(Integer::intValue).sum())
                 .description("Claims whose provisioning waits for an earlier ordinal to be Bound").register(registry);
     }

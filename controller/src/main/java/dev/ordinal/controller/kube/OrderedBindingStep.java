@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +79,7 @@ final class OrderedBindingStep implements SetStep {
 
         List<Admission> plan = OrderedBinding.plan(start, claims, view.now());
         Set<String> toldHere = told.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
-        Set<String> stillWaiting = new java.util.HashSet<>();
+        Set<String> stillWaiting = new HashSet<>();
         int waiting = 0;
         for (Admission admission : plan) {
             PersistentVolumeClaim claim = byName.get(admission.claim().id().claimName());
