@@ -20,7 +20,7 @@ import net.jqwik.api.constraints.IntRange;
  * the driver allows). Whatever the interleaving, no claim is admitted before every earlier ordinal of its template is
  * Bound, each template's claims are Bound in ordinal order, and in the end all of them are.
  */
-class OrderedBindingProperties {
+class OrderedBindingPropertyTest {
 
     private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
