@@ -35,6 +35,18 @@ class ControllerMetricsTest {
         String body = scrape.body();
         assertTrue(body.contains("ordinal_controller_reconcile_duration_seconds"), body);
         assertTrue(body.contains("ordinal_controller_reconcile_errors_total"), body);
+        // Counted from zero before the first event, so rate() and alerts have a series to work on.
+        assertTrue(body.contains("ordinal_controller_rebinds_total{result=\"rebound\""), body);
+        assertTrue(body.contains("ordinal_controller_rebinds_total{result=\"skipped\""), body);
+        assertTrue(body.contains("ordinal_controller_node_loss_releases_total"), body);
+        assertTrue(body.contains("ordinal_controller_node_loss_pod_deletions_total"), body);
+        // Ordered binding and placement (issues 7 and 8): registered at start, so a dashboard has them before use.
+        for (String name : new String[] {"ordinal_controller_ordered_binding_admissions_total",
+                "ordinal_controller_ordered_binding_wait_seconds_bucket{le=\"60.0\"",
+                "ordinal_controller_ordered_binding_waiting_claims", "ordinal_controller_allocator_decision_seconds_bucket",
+                "ordinal_controller_placements_total"}) {
+            assertTrue(body.contains(name), name + " in\n" + body);
+        }
 
         String problems = promtool(body);
         assertEquals("", problems, "promtool check metrics found problems");

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -8,21 +9,35 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
 
 /**
- * The informers every step reads from: StatefulSets, claims, Pods, StorageClasses, PersistentVolumes and Nodes,
- * one cache each for the whole controller. Steps read; only {@link OrdinalController} routes their events to
- * StatefulSet keys. Informers run on every replica, so a new leader starts with warm caches.
+ * The informers every step reads from: StatefulSets, claims, Pods, StorageClasses, PersistentVolumes, Nodes and
+ * OrdinalNodes, one cache each for the whole controller. Steps read; only {@link OrdinalController} routes their
+ * events to StatefulSet keys. Informers run on every replica, so a new leader starts with warm caches.
  */
 public final class ClusterCache implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ClusterCache.class);
+
+    /** The node agents' reports (deploy/crds/ordinalnodes.ordinal.csi.dev.yaml), read without the driver's classes. */
+    static final ResourceDefinitionContext ORDINAL_NODES = new ResourceDefinitionContext.Builder()
+            .withGroup("ordinal.csi.dev").withVersion("v1alpha1").withKind("OrdinalNode").withPlural("ordinalnodes")
+            .withNamespaced(false).build();
+    /** How long start waits for the OrdinalNode listing before going on without it (no CRD, no RBAC). */
+    private static final long ORDINAL_NODES_WAIT_SECONDS = 10;
 
     /** fabric8 informers index by namespace already. */
     private static final String BY_NAMESPACE = Cache.NAMESPACE_INDEX;
@@ -41,6 +56,7 @@ public final class ClusterCache implements AutoCloseable {
     private SharedIndexInformer<StorageClass> classes;
     private SharedIndexInformer<PersistentVolume> volumes;
     private SharedIndexInformer<Node> nodes;
+    private SharedIndexInformer<GenericKubernetesResource> ordinalNodes;
 
     ClusterCache(KubernetesClient client, Duration resync) {
         this.client = client;
@@ -49,7 +65,8 @@ public final class ClusterCache implements AutoCloseable {
 
     /** Creates the informers with their event routes, starts them and waits for their first listing. */
     void start(Events<StorageClass> onClass, Events<StatefulSet> onSet, Events<PersistentVolumeClaim> onClaim,
-            Events<Pod> onPod, Events<PersistentVolume> onVolume, Events<Node> onNode) {
+            Events<Pod> onPod, Events<PersistentVolume> onVolume, Events<Node> onNode,
+            Events<GenericKubernetesResource> onOrdinalNode) {
         classes = inform(client.storage().v1().storageClasses().runnableInformer(resync), onClass);
         sets = inform(client.apps().statefulSets().inAnyNamespace().runnableInformer(resync), onSet);
         claims = inform(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resync), onClaim);
@@ -59,9 +76,34 @@ public final class ClusterCache implements AutoCloseable {
         for (SharedIndexInformer<?> informer : informers) {
             informer.start().toCompletableFuture().join();
         }
+        // Only placement needs OrdinalNodes: without their CRD (or the right to list them) everything else still
+        // runs, and placement waits until the informer has listed them (it keeps trying).
+        ordinalNodes = client.genericKubernetesResources(ORDINAL_NODES).runnableInformer(resync);
+        handle(ordinalNodes, onOrdinalNode);
+        // fabric8 stops an informer whose first listing fails (404 without the CRD, 403 without RBAC): this one
+        // retries, with fabric8's growing delay, so installing the CRD later turns placement on without a restart.
+        AtomicBoolean told = new AtomicBoolean();
+        ordinalNodes.exceptionHandler((started, failure) -> {
+            if (told.compareAndSet(false, true)) {
+                LOG.warnf("Listing OrdinalNodes failed, trying again: %s", failure.getMessage());
+            }
+            return true;
+        });
+        try {
+            ordinalNodes.start().toCompletableFuture().get(ORDINAL_NODES_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("OrdinalNodes cannot be listed yet (%s): no placement for Immediate binding until they can "
+                    + "(is the CRD ordinalnodes.ordinal.csi.dev installed, and may the controller list it?)", e.toString());
+        }
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer, Events<T> events) {
+        handle(informer, events);
+        informers.add(informer);
+        return informer;
+    }
+
+    private static <T extends HasMetadata> void handle(SharedIndexInformer<T> informer, Events<T> events) {
         informer.addEventHandler(new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T obj) {
@@ -78,8 +120,6 @@ public final class ClusterCache implements AutoCloseable {
                 events.changed(obj, null);
             }
         });
-        informers.add(informer);
-        return informer;
     }
 
     public boolean synced() {
@@ -138,6 +178,31 @@ public final class ClusterCache implements AutoCloseable {
         return Optional.ofNullable(nodes.getStore().getByKey(name));
     }
 
+    /** Whether the OrdinalNode informer has listed them: placement has a picture of the cluster's storage. */
+    public boolean ordinalNodesSynced() {
+        return ordinalNodes != null && ordinalNodes.hasSynced();
+    }
+
+    /** The node agents' OrdinalNode reports, as generic resources (spec.cordoned, status.topology, status.disks). */
+    public List<GenericKubernetesResource> ordinalNodes() {
+        return ordinalNodes == null ? List.of() : ordinalNodes.getStore().list();
+    }
+
+    /**
+     * The StorageClass a claim or template naming {@code className} gets: that class, or with none named the default
+     * class (the newest of several, as Kubernetes chooses). Empty for {@code ""} (no class: static binding only).
+     */
+    public Optional<StorageClass> effectiveClass(String className) {
+        if (className != null) {
+            return className.isEmpty() ? Optional.empty() : storageClass(className);
+        }
+        return storageClasses().stream()
+                .filter(c -> c.getMetadata().getAnnotations() != null
+                        && "true".equals(c.getMetadata().getAnnotations().get(KubeModel.DEFAULT_CLASS)))
+                .max(Comparator.comparing((StorageClass c) -> String.valueOf(c.getMetadata().getCreationTimestamp()))
+                        .thenComparing(c -> c.getMetadata().getName()));
+    }
+
     /** The templates of a StatefulSet whose class (their own, or the default) is provisioned by Ordinal. */
     public List<String> ordinalTemplates(StatefulSet set) {
         return KubeModel.ordinalTemplates(set, this::storageClass, storageClasses());
@@ -150,5 +215,8 @@ public final class ClusterCache implements AutoCloseable {
     @Override
     public void close() {
         informers.forEach(SharedIndexInformer::close);
+        if (ordinalNodes != null) {
+            ordinalNodes.close();
+        }
     }
 }

@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The controller's own meters: {@code ordinal_controller_reconcile_duration_seconds},
  * {@code ordinal_controller_reconcile_errors_total}, {@code ordinal_controller_queue_depth} and
- * {@code ordinal_controller_retention_actions_total{action}}. Steps register theirs next to these.
+ * {@code ordinal_controller_retention_actions_total{action}}, {@code ordinal_controller_rebinds_total{result}},
+ * {@code ordinal_controller_node_loss_releases_total}, {@code ordinal_controller_node_loss_pod_deletions_total}.
+ * Steps register theirs next to these.
  */
 final class ControllerMetrics {
 
@@ -23,6 +25,11 @@ final class ControllerMetrics {
                 .description("Time to reconcile the claims of one StatefulSet").register(registry);
         this.errors = Counter.builder("ordinal.controller.reconcile.errors")
                 .description("Reconciles that failed and were retried").register(registry);
+        // Registered at zero, so that rate() and alerts see the series before the first rebind or node loss.
+        rebindCounter("rebound");
+        rebindCounter("skipped");
+        nodeLossReleases();
+        nodeLossPodDeletions();
     }
 
     /** StatefulSets waiting for a reconcile (queued, not yet running). */
@@ -38,6 +45,36 @@ final class ControllerMetrics {
     void action(String action) {
         Counter.builder("ordinal.controller.retention.actions").tag("action", action)
                 .description("Retention actions applied to claims").register(registry).increment();
+    }
+
+    /** A claim rebound to its ordinal's Released volume ({@code rebound}), or marked to get a new one ({@code skipped}). */
+    void rebind(String result) {
+        rebindCounter(result).increment();
+    }
+
+    /** A claim deleted because the node its local volume lived on was lost. */
+    void nodeLossRelease() {
+        nodeLossReleases().increment();
+    }
+
+    /** A Pod force-deleted from a lost node. */
+    void nodeLossPodDeletion() {
+        nodeLossPodDeletions().increment();
+    }
+
+    private Counter rebindCounter(String result) {
+        return Counter.builder("ordinal.controller.rebinds").tag("result", result)
+                .description("Claims rebound to the Released volume of their ordinal, or skipped").register(registry);
+    }
+
+    private Counter nodeLossReleases() {
+        return Counter.builder("ordinal.controller.node.loss.releases")
+                .description("Claims released because their volume's node was lost").register(registry);
+    }
+
+    private Counter nodeLossPodDeletions() {
+        return Counter.builder("ordinal.controller.node.loss.pod.deletions")
+                .description("Pods force-deleted from a lost node").register(registry);
     }
 
     Timer duration() {

@@ -2,6 +2,7 @@ package dev.ordinal.controller.kube;
 
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -16,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +27,8 @@ import org.jboss.logging.Logger;
 /**
  * The companion controller: one reconcile per StatefulSet key ({@code namespace/name}), run by {@link Reconciles}
  * on the leader only, made of {@link SetStep}s in a fixed order. fabric8 informers ({@link ClusterCache}) feed the
- * keys: a StatefulSet's own events, and those of its claims, Pods, PersistentVolumes and Nodes mapped to it.
+ * keys: a StatefulSet's own events, and those of its claims, Pods, PersistentVolumes and Nodes mapped to it (and a
+ * change of any OrdinalNode's storage to every set).
  */
 public final class OrdinalController implements AutoCloseable {
 
@@ -44,8 +47,16 @@ public final class OrdinalController implements AutoCloseable {
         ControllerMetrics metrics = new ControllerMetrics(registry);
         EventRecorder events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
+NodeStates nodes = new NodeStates();
+        ClaimAnnotator annotator = new ClaimAnnotator(client);
         this.steps = List.of(
-                new RetentionStep(new ClaimWriter(client, events, metrics)));
+                // A re-created claim gets its Released volume back before anything new is admitted or placed.
+                new RebindStep(new RebindWriter(client, events, metrics), nodes),
+                // Admission before placement: a claim is placed only once admitted.
+                new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)),
+                new PlacementStep(annotator, events, new PlacementMetrics(registry)),
+                new RetentionStep(new ClaimWriter(client, events, metrics)),
+                new NodeLossStep(new NodeLossWriter(client, events, metrics, nodes), nodes, events));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
     }
@@ -58,7 +69,8 @@ public final class OrdinalController implements AutoCloseable {
                 (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
                 (before, after) -> ownerSet(after != null ? after : before).ifPresent(reconciles::enqueue),
                 (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
-                this::nodeChanged);
+                this::nodeChanged,
+                this::ordinalNodeChanged);
         leadership.start();
         return this;
     }
@@ -146,6 +158,23 @@ public final class OrdinalController implements AutoCloseable {
         if (before == null || after == null || !Objects.equals(ready(before), ready(after))) {
             reconciles.enqueueAll(cache.statefulSetKeys());
         }
+    }
+
+    /**
+     * A node agent's report changes placement when its disks, topology or cordon change; its heartbeat alone (every
+     * resync) does not.
+     */
+    private void ordinalNodeChanged(GenericKubernetesResource before, GenericKubernetesResource after) {
+        if (before == null || after == null || !Objects.equals(storage(before), storage(after))) {
+            reconciles.enqueueAll(cache.statefulSetKeys());
+        }
+    }
+
+    private static List<Object> storage(GenericKubernetesResource report) {
+        Map<String, Object> properties = report.getAdditionalProperties();
+        Object status = properties.get("status");
+        return Arrays.asList(properties.get("spec"), status instanceof Map<?, ?> m ? m.get("disks") : null,
+                status instanceof Map<?, ?> m ? m.get("topology") : null);
     }
 
     private static String ready(Node node) {

@@ -59,26 +59,65 @@ final class StatefulSetEmulator {
         return client.apps().statefulSets().inNamespace(namespace).withName(name).get();
     }
 
-    /** Creates the claim (with these owners, if it is missing) and the Pod of one ordinal. */
+    /**
+     * A StatefulSet with podManagementPolicy Parallel and these templates (name -> StorageClass): the claims of every
+     * ordinal are made at once, highest ordinal first so that their order of arrival is no hint, then the Pods.
+     */
+    StatefulSet createParallel(String name, int replicas, Map<String, String> templateClasses, Map<String, String> annotations) {
+        StatefulSetBuilder builder = new StatefulSetBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).withAnnotations(annotations).endMetadata()
+                .withNewSpec().withReplicas(replicas).withServiceName(name).withPodManagementPolicy("Parallel")
+                .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("busybox").endContainer().endSpec().endTemplate()
+                .endSpec();
+        templateClasses.forEach((template, storageClass) -> builder.editSpec().addNewVolumeClaimTemplate()
+                .withNewMetadata().withName(template).endMetadata()
+                .withNewSpec().withStorageClassName(storageClass).withAccessModes("ReadWriteOnce")
+                .withNewResources().withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec()
+                .endVolumeClaimTemplate().endSpec());
+        StatefulSet set = client.apps().statefulSets().inNamespace(namespace).resource(builder.build()).create();
+        for (int ordinal = replicas - 1; ordinal >= 0; ordinal--) {
+            makeClaims(set, ordinal, List.of());
+        }
+        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+            makeOrdinal(set, ordinal, List.of());
+        }
+        return set;
+    }
+
+    /** Creates the claims (with these owners, if they are missing) and the Pod of one ordinal. */
     void makeOrdinal(StatefulSet set, int ordinal, List<OwnerReference> claimOwners) {
         String name = set.getMetadata().getName();
-        String claimName = "data-" + name + "-" + ordinal;
-        if (claim(claimName) == null) {
-            client.persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName(claimName).withNamespace(namespace).withLabels(Map.of("app", name))
-                    .withOwnerReferences(claimOwners).endMetadata()
-                    .withNewSpec().withStorageClassName(CLASS).withAccessModes("ReadWriteOnce")
-                    .withNewResources().withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec()
-                    .build()).create();
-        }
-        client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withName(name + "-" + ordinal)
+        makeClaims(set, ordinal, claimOwners);
+        PodBuilder pod = new PodBuilder().withNewMetadata().withName(name + "-" + ordinal)
                 .withNamespace(namespace).withLabels(Map.of("app", name))
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("StatefulSet")
                         .withName(name).withUid(set.getMetadata().getUid()).withController(true)
                         .withBlockOwnerDeletion(true).build())
                 .endMetadata().withNewSpec().addNewContainer().withName("app").withImage("busybox").endContainer()
-                .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claimName)
-                .endPersistentVolumeClaim().endVolume().endSpec().build()).createOr(existing -> existing.update());
+                .endSpec();
+        for (PersistentVolumeClaim template : set.getSpec().getVolumeClaimTemplates()) {
+            String volume = template.getMetadata().getName();
+            pod.editSpec().addNewVolume().withName(volume).withNewPersistentVolumeClaim()
+                    .withClaimName(volume + "-" + name + "-" + ordinal).endPersistentVolumeClaim().endVolume().endSpec();
+        }
+        client.pods().inNamespace(namespace).resource(pod.build()).createOr(existing -> existing.update());
+    }
+
+    /** The claim of each template for one ordinal, as the template describes it, where it is missing. */
+    private void makeClaims(StatefulSet set, int ordinal, List<OwnerReference> claimOwners) {
+        String name = set.getMetadata().getName();
+        for (PersistentVolumeClaim template : set.getSpec().getVolumeClaimTemplates()) {
+            String claimName = template.getMetadata().getName() + "-" + name + "-" + ordinal;
+            if (claim(claimName) == null) {
+                client.persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata().withName(claimName).withNamespace(namespace).withLabels(Map.of("app", name))
+                        .withOwnerReferences(claimOwners).endMetadata()
+                        .withNewSpecLike(template.getSpec()).endSpec()
+                        .build()).create();
+            }
+        }
     }
 
     /** Scales: deletes the Pods scaled away (highest first), or makes the missing claims and Pods. */
