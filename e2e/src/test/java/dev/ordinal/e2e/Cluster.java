@@ -86,6 +86,8 @@ final class Cluster implements AutoCloseable {
             DriverAssembly agent = DriverAssembly.build(settings(DriverMode.NODE, node));
             nodes.put(node, started(CsiEndpoint.serve(agent, directory.path().resolve(node + "/csi.sock"))));
         }
+        kubelet = new Kubelet(client(), nodes, directory.path());
+        NODES.forEach(kubelet::register);
         controllerDriver = started(CsiEndpoint.serve(DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller")),
                 directory.path().resolve("controller/csi.sock")));
         // The controller places volumes only on nodes whose agents have reported their disks.
@@ -101,7 +103,6 @@ final class Cluster implements AutoCloseable {
         statefulSets = started(new StatefulSetController(client()));
         volumes = started(new PersistentVolumeController(client(), history));
         started(new ExternalProvisioner(client(), DRIVER, controllerDriver::controller, history));
-        kubelet = new Kubelet(client(), nodes, directory.path());
     }
 
     private DriverAssembly.Settings settings(DriverMode mode, String node) {

@@ -2,12 +2,15 @@ package dev.ordinal.e2e;
 
 import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.csi.v1.NodeGetCapabilitiesRequest;
+import dev.ordinal.csi.v1.NodeGetInfoRequest;
+import dev.ordinal.csi.v1.NodeGetInfoResponse;
 import dev.ordinal.csi.v1.NodePublishVolumeRequest;
 import dev.ordinal.csi.v1.NodeServiceCapability;
 import dev.ordinal.csi.v1.NodeStageVolumeRequest;
 import dev.ordinal.csi.v1.NodeUnpublishVolumeRequest;
 import dev.ordinal.csi.v1.NodeUnstageVolumeRequest;
 import dev.ordinal.csi.v1.VolumeCapability;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -20,16 +23,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * kubelet's volume manager for one Pod volume backed by a claim, driven by the test (nothing here schedules or runs
- * containers): finds the claim's PersistentVolume, the node in its nodeAffinity, and on that node's driver calls
- * NodeStageVolume (when the node advertises STAGE_UNSTAGE_VOLUME) on kubelet's global mount path, then
- * NodePublishVolume on the Pod's volume path; tearing down is NodeUnpublishVolume then NodeUnstageVolume. Paths are
- * kubelet's, under each node's own directory of the test.
+ * kubelet, as far as volumes go: it registers its Node; and, driven by the test for one Pod volume backed by a claim
+ * (nothing here schedules or runs containers), its volume manager finds the claim's PersistentVolume and the node in
+ * its nodeAffinity, and on that node's driver calls NodeStageVolume (when the node advertises STAGE_UNSTAGE_VOLUME)
+ * on kubelet's global mount path, then NodePublishVolume on the Pod's volume path; tearing down is
+ * NodeUnpublishVolume then NodeUnstageVolume. Paths are kubelet's, under each node's own directory of the test.
  */
 final class Kubelet {
 
@@ -45,6 +49,20 @@ final class Kubelet {
         this.client = client;
         this.nodes = nodes;
         this.root = root;
+    }
+
+    /**
+     * Registers the node as kubelet does (a Ready Node), labelled with the topology the node plugin reports in
+     * NodeGetInfo, as node-driver-registrar labels it. The companion controller places volumes only on Ready Nodes.
+     */
+    void register(String node) {
+        NodeGetInfoResponse info = nodes.get(node).node().nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+        Map<String, String> labels = new HashMap<>(info.getAccessibleTopology().getSegmentsMap());
+        labels.put("kubernetes.io/hostname", node);
+        labels.put("kubernetes.io/os", "linux");
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).withLabels(labels).endMetadata()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
+                .endCondition().endStatus().build()).create();
     }
 
     /** Stages and publishes the claim volume {@code volume} of the Pod, on the node its PV is bound to. */
