@@ -235,6 +235,46 @@ class StatefulSetVolumesTest {
     }
 
     /**
+     * whenScaled=Delete with reclaim policy Retain and ordered binding: scaling 3 to 1 deletes claims 1 and 2 but
+     * keeps their volumes (Released); scaling back to 3 makes the claims again, and each ordinal is bound to its own
+     * volume again, with its data, without a new volume being made.
+     */
+    @Test
+    void scalingDownAndUpAgainGivesEachOrdinalItsOwnVolumeBack() throws Exception {
+        String ns = "updown";
+        storageClass("ordinal-retain-ordered", "Retain", Map.of("layout", "dir", "orderedBinding", "true"));
+        statefulSet(ns, "queue", 3, "ordinal-retain-ordered", "Retain", "Delete");
+        await().atMost(WAIT).until(() -> boundClaims(ns, "queue").size() == 3);
+        Map<Integer, String> volumes = new TreeMap<>();
+        for (int ordinal = 0; ordinal < 3; ordinal++) {
+            volumes.put(ordinal, claim(ns, "data-queue-" + ordinal).getSpec().getVolumeName());
+        }
+        Kubelet.Mounted first = cluster.kubelet().mount(ns, "queue-2", "data");
+        String written = writeRandomFile(first.target().resolve("payload.bin"), 1 << 20);
+        cluster.kubelet().unmount(first);
+
+        scale(ns, "queue", 1);
+        await().atMost(WAIT).until(() -> claim(ns, "data-queue-1") == null && claim(ns, "data-queue-2") == null);
+        await().atMost(WAIT).until(() -> "Released".equals(PersistentVolumeController.phase(pv(volumes.get(1))))
+                && "Released".equals(PersistentVolumeController.phase(pv(volumes.get(2)))));
+        scale(ns, "queue", 3);
+        await().atMost(WAIT).until(() -> boundClaims(ns, "queue").size() == 3);
+
+        for (int ordinal = 0; ordinal < 3; ordinal++) {
+            assertEquals(volumes.get(ordinal), claim(ns, "data-queue-" + ordinal).getSpec().getVolumeName(),
+                    "ordinal " + ordinal + " has its own volume");
+        }
+        Kubelet.Mounted again = cluster.kubelet().mount(ns, "queue-2", "data");
+        try {
+            assertEquals(written, sha256(again.target().resolve("payload.bin")), "the data is as it was left");
+        } finally {
+            cluster.kubelet().unmount(again);
+        }
+        assertEquals(3, driverVolumes(ns).size(), "nothing new was provisioned");
+        assertEquals(3, cluster.history().calls("CreateVolume", ns).stream().filter(History.Call::ok).count());
+    }
+
+    /**
      * whenScaled=Delete with reclaim policy Delete: scaling 3 to 1 deletes claims 1 and 2 (the companion
      * controller), their volumes are deleted through DeleteVolume (external-provisioner), and their directories
      * are gone from the nodes' disks.
@@ -257,8 +297,7 @@ class StatefulSetVolumesTest {
             for (int ordinal = 1; ordinal < 3; ordinal++) {
                 cluster.kubelet().unmount(cluster.kubelet().mount(ns, "cache-" + ordinal, "data"));
             }
-            api.apps().statefulSets().inNamespace(ns).withName("cache")
-                    .edit(s -> new StatefulSetBuilder(s).editSpec().withReplicas(1).endSpec().build());
+            scale(ns, "cache", 1);
 
             await().atMost(WAIT).until(() -> driverVolumes(ns).size() == 1);
             assertEquals(Set.of("data-cache-0"), api.persistentVolumeClaims().inNamespace(ns).list().getItems()
@@ -298,6 +337,11 @@ class StatefulSetVolumesTest {
                 .withNewPersistentVolumeClaimRetentionPolicy().withWhenDeleted(whenDeleted).withWhenScaled(whenScaled)
                 .endPersistentVolumeClaimRetentionPolicy()
                 .endSpec().build()).create();
+    }
+
+    private void scale(String ns, String name, int replicas) {
+        api.apps().statefulSets().inNamespace(ns).withName(name)
+                .edit(s -> new StatefulSetBuilder(s).editSpec().withReplicas(replicas).endSpec().build());
     }
 
     private Set<String> boundClaims(String ns, String set) {
