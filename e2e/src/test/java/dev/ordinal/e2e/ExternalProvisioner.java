@@ -59,7 +59,8 @@ final class ExternalProvisioner implements AutoCloseable {
     private final String driver;
     private final Supplier<ControllerGrpc.ControllerBlockingStub> csi;
     private final History history;
-    private final String identity = System.currentTimeMillis() + "-e2e-" + "ordinal.csi.dev";
+    /** What the real one writes in every PV it makes: {@code <start time>-<random>-<driver>}. */
+    private final String identity;
     private final ExecutorService workers = Executors.newFixedThreadPool(16, r -> {
         Thread t = new Thread(r, "e2e-provisioner-worker");
         t.setDaemon(true);
@@ -76,6 +77,7 @@ final class ExternalProvisioner implements AutoCloseable {
         this.driver = driver;
         this.csi = csi;
         this.history = history;
+        this.identity = System.currentTimeMillis() + "-" + (int) (Math.random() * 10000) + "-" + driver;
         this.loop = new Loop("external-provisioner", 50, this::pass);
     }
 
