@@ -142,10 +142,14 @@ class PrometheusScrapeTest {
                 assertEquals(OptionalDouble.of(LIVE.size()), prometheus.query(
                         "count(ordinal_volume_used_bytes{namespace=\"shop\"})"));
             });
-            // Every panel of the Grafana dashboard is valid PromQL and shows data from a scraped driver, once
-            // Prometheus holds the two samples a rate() needs.
+            // Every driver panel of the Grafana dashboard is valid PromQL and shows data from a scraped driver, once
+            // Prometheus holds the two samples a rate() needs. The controller's panels are checked against a
+            // scraped controller by the controller module's ControllerPrometheusTest.
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 for (String query : MonitoringFiles.dashboardQueries()) {
+                    if (query.contains("ordinal_controller_")) {
+                        continue;
+                    }
                     String promql = query.replace("$__rate_interval", "1m");
                     var answer = prometheus.answer(promql);
                     assertEquals("success", answer.path("status").asText(), () -> promql + ": " + answer);
