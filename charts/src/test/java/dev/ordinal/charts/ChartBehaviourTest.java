@@ -172,6 +172,15 @@ class ChartBehaviourTest {
         }
     }
 
+    /** Kubernetes 1.30 is the documented minimum: older clusters are refused before anything is applied. */
+    @Test
+    void kubernetesOlderThan130IsRefused() {
+        Helm.succeed("template", Rendered.RELEASE, Repo.CHART, "--kube-version", "1.30.0");
+        Helm.Result old = Helm.run("template", Rendered.RELEASE, Repo.CHART, "--kube-version", "1.29.9");
+        assertFalse(old.ok(), "Kubernetes 1.29 was accepted");
+        assertTrue(old.stderr().contains(">=1.30.0-0"), old.stderr());
+    }
+
     @Test
     void theInstallNotesNameTheClassesAndShowAClaimTemplate() {
         String notes = Helm.succeed("install", Rendered.RELEASE, Repo.CHART, "--namespace", Rendered.NAMESPACE,
