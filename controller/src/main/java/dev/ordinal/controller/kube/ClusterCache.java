@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -41,6 +42,8 @@ public final class ClusterCache implements AutoCloseable {
     private SharedIndexInformer<StorageClass> classes;
     private SharedIndexInformer<PersistentVolume> volumes;
     private SharedIndexInformer<Node> nodes;
+    /** Only the VolumeSnapshots this controller made; apart from the others, as their API may not be served. */
+    private SharedIndexInformer<GenericKubernetesResource> snapshots;
 
     ClusterCache(KubernetesClient client, Duration resync) {
         this.client = client;
@@ -80,6 +83,40 @@ public final class ClusterCache implements AutoCloseable {
         });
         informers.add(informer);
         return informer;
+    }
+
+    /**
+     * Starts the informer on the VolumeSnapshots this controller made (by label), without waiting for it: the
+     * snapshot CRDs are an add-on a cluster may not have (yet). Until it has listed, a claim's snapshot reads as
+     * missing, and creating one answers 409 or 404, both handled where snapshots are made. It keeps retrying, so
+     * CRDs installed later are picked up.
+     */
+    void startSnapshots(Events<GenericKubernetesResource> onSnapshot) {
+        snapshots = client.genericKubernetesResources(VolumeSnapshots.CONTEXT).inAnyNamespace()
+                .withLabel(VolumeSnapshots.MANAGED_BY, VolumeSnapshots.MANAGER).runnableInformer(resync);
+        snapshots.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource obj) {
+                onSnapshot.changed(null, obj);
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                onSnapshot.changed(oldObj, newObj);
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+                onSnapshot.changed(obj, null);
+            }
+        });
+        snapshots.exceptionHandler((started, error) -> true);
+        snapshots.start();
+    }
+
+    /** A VolumeSnapshot this controller made, as cached (empty also while the snapshot informer has not listed). */
+    public Optional<GenericKubernetesResource> volumeSnapshot(String namespace, String name) {
+        return snapshots == null ? Optional.empty() : Optional.ofNullable(snapshots.getStore().getByKey(namespace + "/" + name));
     }
 
     public boolean synced() {
@@ -150,5 +187,8 @@ public final class ClusterCache implements AutoCloseable {
     @Override
     public void close() {
         informers.forEach(SharedIndexInformer::close);
+        if (snapshots != null) {
+            snapshots.close();
+        }
     }
 }

@@ -7,8 +7,9 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The controller's own meters: {@code ordinal_controller_reconcile_duration_seconds},
- * {@code ordinal_controller_reconcile_errors_total}, {@code ordinal_controller_queue_depth} and
- * {@code ordinal_controller_retention_actions_total{action}}. Steps register theirs next to these.
+ * {@code ordinal_controller_reconcile_errors_total}, {@code ordinal_controller_queue_depth},
+ * {@code ordinal_controller_retention_actions_total{action}} and {@code ordinal_controller_snapshots_total{result}}.
+ * Steps register theirs next to these.
  */
 final class ControllerMetrics {
 
@@ -38,6 +39,12 @@ final class ControllerMetrics {
     void action(String action) {
         Counter.builder("ordinal.controller.retention.actions").tag("action", action)
                 .description("Retention actions applied to claims").register(registry).increment();
+    }
+
+    /** Snapshot-before-delete: {@code requested}, {@code ready} (a claim let go after it), {@code failed}. */
+    void snapshot(String result) {
+        Counter.builder("ordinal.controller.snapshots").tag("result", result)
+                .description("VolumeSnapshots taken before retention lets a claim go, by outcome").register(registry).increment();
     }
 
     Timer duration() {

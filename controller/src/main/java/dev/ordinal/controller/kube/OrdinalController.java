@@ -45,7 +45,7 @@ public final class OrdinalController implements AutoCloseable {
         EventRecorder events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
         this.steps = List.of(
-                new RetentionStep(new ClaimWriter(client, events, metrics)));
+                new RetentionStep(new ClaimWriter(client, events, metrics, this::isLeader)));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
     }
@@ -59,6 +59,8 @@ public final class OrdinalController implements AutoCloseable {
                 (before, after) -> ownerSet(after != null ? after : before).ifPresent(reconciles::enqueue),
                 (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
                 this::nodeChanged);
+        cache.startSnapshots((before, after) -> VolumeSnapshots.statefulSetKey(after != null ? after : before)
+                .ifPresent(reconciles::enqueue));
         leadership.start();
         return this;
     }

@@ -43,10 +43,10 @@ final class RetentionStep implements SetStep {
         if (view.set().isEmpty()) {
             state = StatefulSetState.gone(view.namespace(), view.name(), podUids(cache, view.namespace(), view.name(), null));
             for (PersistentVolumeClaim claim : cache.claims(view.namespace())) {
-                Optional<OrdinalClaim> id = goneClaim(claim, view.name());
+                Optional<OrdinalClaim> id = goneClaim(claim, view.name()).or(() -> heldClaim(cache, claim, view.name()));
                 if (id.isPresent() && cache.isOrdinal(claim)) {
                     byName.put(claim.getMetadata().getName(), claim);
-                    states.add(KubeModel.claim(id.get(), claim));
+                    states.add(withSnapshot(cache, KubeModel.claim(id.get(), claim)));
                 }
             }
         } else if (view.templates().isEmpty()) {
@@ -56,7 +56,7 @@ final class RetentionStep implements SetStep {
                     podUids(cache, view.namespace(), view.name(), view.set().get().getMetadata().getUid()));
             for (StatefulSetView.TemplateClaim claim : view.claims()) {
                 byName.put(claim.id().claimName(), claim.claim());
-                states.add(KubeModel.claim(claim.id(), claim.claim()));
+                states.add(withSnapshot(cache, KubeModel.claim(claim.id(), claim.claim())));
             }
         }
         RetentionPlan plan = Retention.plan(state, states, view.now());
@@ -64,6 +64,9 @@ final class RetentionStep implements SetStep {
         for (ClaimAction action : plan.changes()) {
             PersistentVolumeClaim claim = byName.get(action.claim().claimName());
             refused |= !writer.apply(state, view.set(), claim, action);
+        }
+        if (plan.setFinalizer().isPresent() && view.set().isPresent()) {
+            refused |= !writer.applySet(view.set().get(), plan.setFinalizer().get());
         }
         if (refused) {
             return Optional.of(view.now().plus(Duration.ofSeconds(1)));
@@ -83,6 +86,32 @@ final class RetentionStep implements SetStep {
                 .anyMatch(ref -> (OwnerRef.STATEFUL_SET.equals(ref.getKind()) && setName.equals(ref.getName()))
                         || (OwnerRef.POD.equals(ref.getKind()) && id.map(OrdinalClaim::podName).orElse("").equals(ref.getName())));
         return named ? id : Optional.empty();
+    }
+
+    /** The claim's snapshot as the snapshot informer has it (by the name derived from the claim). */
+    private static ClaimState withSnapshot(ClusterCache cache, ClaimState claim) {
+        String name = claim.snapshot().name();
+        return claim.withSnapshot(VolumeSnapshots.state(name, cache.volumeSnapshot(claim.claim().namespace(), name)));
+    }
+
+    /**
+     * A claim of a StatefulSet that is gone that names no owner but still carries the snapshot finalizer (the
+     * StatefulSet went without waiting for its claims, e.g. its finalizer was removed by hand): found by name, so
+     * that the finalizer is not left behind. Never one that a live StatefulSet's template names too.
+     */
+    private static Optional<OrdinalClaim> heldClaim(ClusterCache cache, PersistentVolumeClaim claim, String setName) {
+        if (!KubeModel.hasSnapshotFinalizer(claim)) {
+            return Optional.empty();
+        }
+        String namespace = claim.getMetadata().getNamespace();
+        String claimName = claim.getMetadata().getName();
+        Optional<OrdinalClaim> id = ClaimNames.templateOf(claimName, setName)
+                .flatMap(template -> OrdinalClaim.match(namespace, setName, template, claimName));
+        boolean claimedByLiveSet = cache.statefulSets(namespace).stream().anyMatch(set -> set.getSpec() != null
+                && set.getSpec().getVolumeClaimTemplates() != null && set.getSpec().getVolumeClaimTemplates().stream()
+                        .anyMatch(t -> OrdinalClaim.match(namespace, set.getMetadata().getName(), t.getMetadata().getName(),
+                                claimName).isPresent()));
+        return claimedByLiveSet ? Optional.empty() : id;
     }
 
     private static Map<Integer, String> podUids(ClusterCache cache, String namespace, String setName, String setUid) {
