@@ -210,8 +210,12 @@ final class ClaimWriter {
                 return false;
             }
         }
-        client.persistentVolumeClaims().inNamespace(namespace).withName(name)
-                .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete();
+        if (client.persistentVolumeClaims().inNamespace(namespace).withName(name)
+                .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete().isEmpty()) {
+            // Gone already (another leader, the garbage collector): not ours to report.
+            LOG.infof("Claim %s/%s was deleted already", namespace, name);
+            return true;
+        }
         if (snapshotted) {
             snapshots.ready(setObject, claim, action.state(), true);
         }

@@ -97,7 +97,7 @@ public final class OrdinalController implements AutoCloseable {
 
     @Override
     public void close() {
-        leadership.stop();
+        leadership.close();
         reconciles.close();
         cache.close();
     }

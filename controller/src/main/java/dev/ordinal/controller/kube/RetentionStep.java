@@ -61,9 +61,22 @@ final class RetentionStep implements SetStep {
         }
         RetentionPlan plan = Retention.plan(state, states, view.now());
         boolean refused = false;
+        RuntimeException failure = null;
         for (ClaimAction action : plan.changes()) {
             PersistentVolumeClaim claim = byName.get(action.claim().claimName());
-            refused |= !writer.apply(state, view.set(), claim, action);
+            // One claim's failure (a 409 from a concurrent writer) does not hold back the others' changes.
+            try {
+                refused |= !writer.apply(state, view.set(), claim, action);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         if (plan.setFinalizer().isPresent() && view.set().isPresent()) {
             refused |= !writer.applySet(view.set().get(), plan.setFinalizer().get());
