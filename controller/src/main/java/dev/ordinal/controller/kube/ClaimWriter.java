@@ -88,9 +88,9 @@ final class ClaimWriter {
         if (!leading.getAsBoolean()) {
             return false;
         }
-        client.apps().statefulSets().inNamespace(set.getMetadata().getNamespace()).withName(set.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON), finalizersPatch(set.getMetadata().getResourceVersion(),
-                        withFinalizer(set, change.hold())));
+        client.apps().statefulSets().inNamespace(set.getMetadata().getNamespace()).resource(set)
+                .patch(PatchContext.of(PatchType.JSON), listPatch(set.getMetadata().getResourceVersion(),
+                        "finalizers", withFinalizer(set, change.hold())));
         if (change.hold()) {
             events.normal(set, "SnapshotFinalizerAdded", "Deleting StatefulSet " + set.getMetadata().getName()
                     + " waits until the claims that go with it have ready snapshots (" + SnapshotBeforeDelete.ANNOTATION + ")");
@@ -142,10 +142,8 @@ final class ClaimWriter {
                             .withName(ref.name()).withUid(ref.uid()).withController(ref.controller())
                             .withBlockOwnerDeletion(true).build()));
         }
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("resourceVersion", claim.getMetadata().getResourceVersion());
-        metadata.put("ownerReferences", refs);
-        patch(claim, metadata);
+        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                .patch(PatchContext.of(PatchType.JSON), listPatch(claim.getMetadata().getResourceVersion(), "ownerReferences", refs));
         String owners = action.owners().stream().filter(r -> action.claim().statefulSet().equals(r.name())
                 || action.claim().podName().equals(r.name())).map(r -> r.kind() + " " + r.name()).toList().toString();
         events.normal(claim, "OwnerReferencesSet", "Retention (" + action.rule() + "): owners of ours now " + owners);
@@ -249,9 +247,8 @@ final class ClaimWriter {
     /** False when the claim is gone already (the cache was behind): nothing left to hold or release. */
     private boolean patchFinalizers(PersistentVolumeClaim claim, String resourceVersion, List<String> finalizers) {
         try {
-            client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
-                    .withName(claim.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON), finalizersPatch(resourceVersion, finalizers));
+            client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                    .patch(PatchContext.of(PatchType.JSON), listPatch(resourceVersion, "finalizers", finalizers));
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
@@ -262,15 +259,16 @@ final class ClaimWriter {
     }
 
     /**
-     * A JSON patch (RFC 6902) that sets the whole finalizer list, conditional on the resourceVersion (a concurrent
-     * change answers 409, like the merge patches above). Not a merge patch: the list is replaced either way, but
-     * the test server merges lists in merge patches, and there a removal would never happen.
+     * A JSON patch (RFC 6902) that sets a whole list of the metadata (finalizers, ownerReferences), conditional on
+     * the resourceVersion (a concurrent change answers 409, like the merge patches). Not a merge patch: the API
+     * server replaces lists either way, but the test server merges them in merge patches, so there a reference or
+     * finalizer would never go, and the controller would patch the same claim again at every reconcile.
      */
-    private static String finalizersPatch(String resourceVersion, List<String> finalizers) {
+    private static String listPatch(String resourceVersion, String field, List<?> values) {
         return Serialization.asJson(List.of(
                 Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", resourceVersion),
-                finalizers.isEmpty() ? Map.of("op", "remove", "path", "/metadata/finalizers")
-                        : Map.of("op", "add", "path", "/metadata/finalizers", "value", finalizers)));
+                values.isEmpty() ? Map.of("op", "remove", "path", "/metadata/" + field)
+                        : Map.of("op", "add", "path", "/metadata/" + field, "value", values)));
     }
 
     /** The object's finalizers with ours added or removed, the others as they are. */
@@ -284,9 +282,13 @@ final class ClaimWriter {
         return finalizers;
     }
 
+    /**
+     * Through {@code resource(claim)}, not {@code withName(...)}: patching by name makes fabric8 GET the object
+     * first, one more round trip per write (the patch carries its own resourceVersion precondition anyway).
+     */
     private void patch(PersistentVolumeClaim claim, Object metadata) {
         String json = Serialization.asJson(Map.of("metadata", metadata));
-        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
-                .withName(claim.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), json);
+        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), json);
     }
 }

@@ -59,9 +59,13 @@ public final class ClusterCache implements AutoCloseable {
         pods = inform(client.pods().inAnyNamespace().runnableInformer(resync), onPod);
         volumes = inform(client.persistentVolumes().runnableInformer(resync), onVolume);
         nodes = inform(client.nodes().runnableInformer(resync), onNode);
+        // All listings at once, then wait for all: one after the other, 10,000 claims and 10,000 Pods took a second
+        // longer to sync (ControllerBenchmark), the client decoding one list while the next could be on its way.
+        List<java.util.concurrent.CompletableFuture<Void>> listed = new ArrayList<>();
         for (SharedIndexInformer<?> informer : informers) {
-            informer.start().toCompletableFuture().join();
+            listed.add(informer.start().toCompletableFuture());
         }
+        listed.forEach(java.util.concurrent.CompletableFuture::join);
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> informer, Events<T> events) {

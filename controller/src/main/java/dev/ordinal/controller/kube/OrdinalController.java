@@ -37,12 +37,13 @@ public final class OrdinalController implements AutoCloseable {
     private final Reconciles reconciles;
     private final Leadership leadership;
     private final List<SetStep> steps;
+    private final EventRecorder events;
 
     public OrdinalController(KubernetesClient client, MeterRegistry registry, Settings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
         ControllerMetrics metrics = new ControllerMetrics(registry);
-        EventRecorder events = new EventRecorder(client, settings.identity());
+        this.events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
         this.steps = List.of(
                 new RetentionStep(new ClaimWriter(client, events, metrics, this::isLeader)));
@@ -99,6 +100,7 @@ public final class OrdinalController implements AutoCloseable {
     public void close() {
         leadership.close();
         reconciles.close();
+        events.close();
         cache.close();
     }
 

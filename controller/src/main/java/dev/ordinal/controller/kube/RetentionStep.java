@@ -16,17 +16,40 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * KEP-1847 claim retention: reads the set and its claims from the view, asks {@link Retention#plan} what to do,
- * and applies the changes with {@link ClaimWriter}.
+ * and applies the changes with {@link ClaimWriter}: up to {@value #PARALLEL_WRITES} claims at a time, as each
+ * claim's change is independent of the others' (one action per claim per reconcile) and each is several round
+ * trips (a deletion: fresh reads of the StatefulSet and the Pod, then the delete). One after the other, a
+ * scale-down of 100 ordinals waited for some 300 round trips in a row (ControllerBenchmark).
  */
 final class RetentionStep implements SetStep {
 
+    static final int PARALLEL_WRITES = 8;
+
     private final ClaimWriter writer;
+    /** Idle threads end after 30 s, so a quiet controller holds none and nothing needs closing. */
+    private final ThreadPoolExecutor writes;
 
     RetentionStep(ClaimWriter writer) {
         this.writer = writer;
+        AtomicInteger threads = new AtomicInteger();
+        this.writes = new ThreadPoolExecutor(PARALLEL_WRITES, PARALLEL_WRITES, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread thread = new Thread(r, "ordinal-retention-write-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        this.writes.allowCoreThreadTimeOut(true);
     }
 
     @Override
@@ -62,17 +85,29 @@ final class RetentionStep implements SetStep {
         RetentionPlan plan = Retention.plan(state, states, view.now());
         boolean refused = false;
         RuntimeException failure = null;
-        for (ClaimAction action : plan.changes()) {
+        List<Future<Boolean>> applied = new ArrayList<>();
+        List<ClaimAction> changes = plan.changes();
+        for (ClaimAction action : changes) {
             PersistentVolumeClaim claim = byName.get(action.claim().claimName());
-            // One claim's failure (a 409 from a concurrent writer) does not hold back the others' changes.
+            Callable<Boolean> apply = () -> writer.apply(state, view.set(), claim, action);
+            applied.add(changes.size() == 1 ? inline(apply) : writes.submit(apply));
+        }
+        // Every claim's change is waited for; one claim's failure (a 409 from a concurrent writer) does not hold
+        // back the others', and the first is reported after all of them.
+        for (Future<Boolean> result : applied) {
             try {
-                refused |= !writer.apply(state, view.set(), claim, action);
-            } catch (RuntimeException e) {
+                refused |= !result.get();
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                 if (failure == null) {
-                    failure = e;
+                    failure = cause;
                 } else {
-                    failure.addSuppressed(e);
+                    failure.addSuppressed(cause);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                applied.forEach(f -> f.cancel(true));
+                throw new IllegalStateException("Interrupted while applying retention to " + view.key(), e);
             }
         }
         if (failure != null) {
@@ -85,6 +120,17 @@ final class RetentionStep implements SetStep {
             return Optional.of(view.now().plus(Duration.ofSeconds(1)));
         }
         return plan.revisitAt();
+    }
+
+    /** A single change runs on the reconcile's own thread; its failure is carried as the pool's would be. */
+    private static Future<Boolean> inline(Callable<Boolean> apply) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        try {
+            result.complete(apply.call());
+        } catch (Exception e) {
+            result.completeExceptionally(e);
+        }
+        return result;
     }
 
     /** A claim of a StatefulSet that is gone: one that names it (or one of its Pods) as owner. */

@@ -118,8 +118,8 @@ class ControllerFaultTest {
 
     @Test
     void aLeaderThatLosesItsLeaseMidReconcileStopsAndTheNextOneFinishes() {
-        // Each claim deletion is answered 150 ms late, so deleting 18 claims takes one reconcile ~3 s; from the
-        // third deletion on, the first leader's Lease renewals fail (500), as on an overloaded API server.
+        // Each claim deletion is answered 1 s late, so deleting 38 claims (8 at a time) takes one reconcile ~5 s;
+        // from the third deletion on, the first leader's Lease renewals fail (500), as on an overloaded API server.
         AtomicBoolean cut = new AtomicBoolean();
         AtomicInteger deletes = new AtomicInteger();
         api.fault(call -> {
@@ -129,7 +129,7 @@ class ControllerFaultTest {
             }
             return Optional.empty();
         });
-        api.slowDown("DELETE", "/api/v1/namespaces/" + NAMESPACE + "/persistentvolumeclaims/", Duration.ofMillis(150));
+        api.slowDown("DELETE", "/api/v1/namespaces/" + NAMESPACE + "/persistentvolumeclaims/", Duration.ofSeconds(1));
         api.fault(call -> cut.get() && call.path().contains("/leases/ordinal-controller") && !"GET".equals(call.method())
                 && call.body().contains("\"holderIdentity\":\"first\"")
                 ? Optional.of(new MockResponse().setResponseCode(500).setBody("{\"kind\":\"Status\",\"code\":500}"))
@@ -137,19 +137,19 @@ class ControllerFaultTest {
         try (OrdinalController first = controller("first", new SimpleMeterRegistry())) {
             await().atMost(WAIT).until(first::isLeader);
             try (OrdinalController second = controller("second", new SimpleMeterRegistry())) {
-                sts.create("web", 20, "Retain", "Delete", Map.of());
-                await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 20)));
+                sts.create("web", 40, "Retain", "Delete", Map.of());
+                await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 40)));
                 Map<Integer, String> before = sts.claims("web");
                 sts.scale("web", 2);
                 await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
                 await().atMost(WAIT).until(second::isLeader);
                 assertFalse(first.isLeader());
                 // The ClaimDeleted Event of the last deletion may follow the deletion by a moment.
-                await().atMost(WAIT).until(() -> deletedBy().keySet().size() == 18);
+                await().atMost(WAIT).until(() -> deletedBy().keySet().size() == 38);
                 Map<String, Set<String>> deletedBy = deletedBy();
                 assertEquals(Set.of("first", "second"), deletedBy.values().stream().flatMap(Set::stream).collect(Collectors.toSet()),
                         "the first leader deleted some, the second the rest: " + deletedBy);
-                for (int ordinal = 2; ordinal < 20; ordinal++) {
+                for (int ordinal = 2; ordinal < 40; ordinal++) {
                     assertEquals(1, claims.deletions("data-web-" + ordinal));
                     assertEquals(1, deletedBy.get("data-web-" + ordinal).size(), "deleted by one leader only: " + deletedBy);
                 }

@@ -110,8 +110,9 @@ class SnapshotBeforeDeleteClusterTest {
         }
         assertEquals(uids.get(0), sts.claims("web").get(0), "the claim in range is untouched");
         assertEquals(List.of(), claims.violations());
-        List<String> reasons = eventReasons("StatefulSet", "web");
-        assertTrue(reasons.containsAll(List.of("SnapshotFinalizerAdded", "SnapshotRequested", "SnapshotReady", "ClaimDeleted")), reasons.toString());
+        // Events are written in the background: they may follow the deletion by a moment.
+        await().atMost(WAIT).until(() -> eventReasons("StatefulSet", "web").containsAll(
+                List.of("SnapshotFinalizerAdded", "SnapshotRequested", "SnapshotReady", "ClaimDeleted")));
         assertTrue(counter("requested") >= requested + 2);
         assertTrue(counter("ready") >= ready + 2);
     }
@@ -129,7 +130,7 @@ class SnapshotBeforeDeleteClusterTest {
         Event warning = warnings("PersistentVolumeClaim", "data-web-1").getFirst();
         assertTrue(warning.getMessage().contains("no room for a snapshot of data-web-1 on disk d1"), warning.getMessage());
         assertTrue(warning.getMessage().contains(ANNOTATION), "says how to let the claim go: " + warning.getMessage());
-        assertTrue(warnings("StatefulSet", "web").stream().anyMatch(e -> "SnapshotFailed".equals(e.getReason())));
+        await().atMost(WAIT).until(() -> warnings("StatefulSet", "web").stream().anyMatch(e -> "SnapshotFailed".equals(e.getReason())));
         assertTrue(counter("failed") >= failed + 1);
         await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
         assertEquals(1, warnings("PersistentVolumeClaim", "data-web-1").size(), "one Warning per error, not one per look");
@@ -181,7 +182,8 @@ class SnapshotBeforeDeleteClusterTest {
         }
         // The snapshots outlive the claims and the StatefulSet.
         assertEquals(3, snapshotter.snapshots().size());
-        assertTrue(eventReasons("PersistentVolumeClaim", "data-db-0").containsAll(List.of("SnapshotRequested", "SnapshotReady", "ClaimDeleted")));
+        await().atMost(WAIT).until(() -> eventReasons("PersistentVolumeClaim", "data-db-0")
+                .containsAll(List.of("SnapshotRequested", "SnapshotReady", "ClaimDeleted")));
     }
 
     @Test
