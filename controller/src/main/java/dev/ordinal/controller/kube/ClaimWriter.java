@@ -1,13 +1,20 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.controller.retention.ClaimAction;
+import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
+import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.CancelGrace;
 import dev.ordinal.controller.retention.ClaimAction.Delete;
 import dev.ordinal.controller.retention.ClaimAction.Keep;
 import dev.ordinal.controller.retention.ClaimAction.LeaveAlone;
+import dev.ordinal.controller.retention.ClaimAction.RemoveSnapshotFinalizer;
+import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.SetOwners;
 import dev.ordinal.controller.retention.ClaimAction.StartGrace;
 import dev.ordinal.controller.retention.OwnerRef;
+import dev.ordinal.controller.retention.RetentionPlan.SetFinalizer;
+import dev.ordinal.controller.retention.Rule;
+import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +22,9 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -25,13 +34,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
  * Applies one {@link ClaimAction} to its claim: JSON merge patches that carry the resourceVersion the plan was
  * made from (a concurrent change answers 409 Conflict, and the reconcile is retried on fresh state), deletions
  * guarded by a fresh read of the StatefulSet and Pod and preconditioned on the claim's resourceVersion. Each
- * change leaves an Event and counts in {@code ordinal_controller_retention_actions_total}.
+ * change leaves an Event and counts in {@code ordinal_controller_retention_actions_total}. Snapshot-before-delete's
+ * VolumeSnapshots go through {@link SnapshotWriter}. Nothing is written once this instance no longer leads: a
+ * reconcile that was running when the Lease was lost stops at its next write instead of racing the new leader.
  */
 final class ClaimWriter {
 
@@ -40,15 +52,23 @@ final class ClaimWriter {
     private final KubernetesClient client;
     private final EventRecorder events;
     private final ControllerMetrics metrics;
+    private final BooleanSupplier leading;
+    private final SnapshotWriter snapshots;
 
-    ClaimWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics) {
+    ClaimWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics, BooleanSupplier leading) {
         this.client = client;
         this.events = events;
         this.metrics = metrics;
+        this.leading = leading;
+        this.snapshots = new SnapshotWriter(client, events, metrics);
     }
 
     /** Applies the action; false when a guard refused it (the caller looks again later). */
     boolean apply(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimAction action) {
+        if (!leading.getAsBoolean()) {
+            LOG.debugf("Not applying %s to %s: no longer leading", action.getClass().getSimpleName(), action.claim().claimName());
+            return false;
+        }
         return switch (action) {
             case Keep keep -> true;
             case LeaveAlone leave -> true;
@@ -56,7 +76,60 @@ final class ClaimWriter {
             case StartGrace start -> startGrace(set, claim, start);
             case CancelGrace cancel -> cancelGrace(setObject, claim);
             case Delete delete -> delete(set, setObject, claim, delete);
+            case AddSnapshotFinalizer add -> addSnapshotFinalizer(set, claim);
+            case RemoveSnapshotFinalizer remove -> removeSnapshotFinalizer(setObject, claim, remove);
+            case RequestSnapshot request -> snapshots.request(set, setObject, claim, request);
+            case AwaitSnapshot await -> snapshots.reportFailure(setObject, claim, await);
         };
+    }
+
+    /** The StatefulSet's own snapshot-before-delete finalizer: added while the annotation is on, removed after. */
+    boolean applySet(StatefulSet set, SetFinalizer change) {
+        if (!leading.getAsBoolean()) {
+            return false;
+        }
+        client.apps().statefulSets().inNamespace(set.getMetadata().getNamespace()).resource(set)
+                .patch(PatchContext.of(PatchType.JSON), listPatch(set.getMetadata().getResourceVersion(),
+                        "finalizers", withFinalizer(set, change.hold())));
+        if (change.hold()) {
+            events.normal(set, "SnapshotFinalizerAdded", "Deleting StatefulSet " + set.getMetadata().getName()
+                    + " waits until the claims that go with it have ready snapshots (" + SnapshotBeforeDelete.ANNOTATION + ")");
+            metrics.action("set-held");
+        } else {
+            events.normal(set, "SnapshotFinalizerRemoved", "StatefulSet " + set.getMetadata().getName() + " no longer waits for snapshots: "
+                    + (change.rule() == Rule.SNAPSHOT_READY ? "every claim that goes with it has a ready snapshot"
+                            : SnapshotBeforeDelete.ANNOTATION + " was removed"));
+            metrics.action("set-released");
+        }
+        return true;
+    }
+
+    private boolean addSnapshotFinalizer(StatefulSetState set, PersistentVolumeClaim claim) {
+        if (!patchFinalizers(claim, claim.getMetadata().getResourceVersion(), withFinalizer(claim, true))) {
+            return true;
+        }
+        events.normal(claim, "SnapshotFinalizerAdded", "Claim " + claim.getMetadata().getName()
+                + " is kept until a snapshot of it is ready to use (" + SnapshotBeforeDelete.ANNOTATION + " on StatefulSet "
+                + set.name() + ": " + set.snapshots().describeClass() + ")");
+        metrics.action("snapshot-finalizer-added");
+        return true;
+    }
+
+    private boolean removeSnapshotFinalizer(Optional<StatefulSet> setObject, PersistentVolumeClaim claim,
+            RemoveSnapshotFinalizer action) {
+        if (!patchFinalizers(claim, claim.getMetadata().getResourceVersion(), withFinalizer(claim, false))) {
+            return true;
+        }
+        if (action.rule() == Rule.SNAPSHOT_READY) {
+            snapshots.ready(setObject, claim, action.state(), false);
+        } else {
+            events.normal(claim, "SnapshotFinalizerRemoved", "Claim " + claim.getMetadata().getName()
+                    + " no longer waits for a snapshot: " + (action.rule() == Rule.SNAPSHOT_OFF
+                            ? SnapshotBeforeDelete.ANNOTATION + " was removed from its StatefulSet"
+                            : "it outlives its StatefulSet's deletion"));
+        }
+        metrics.action("snapshot-finalizer-removed");
+        return true;
     }
 
     private boolean setOwners(PersistentVolumeClaim claim, SetOwners action) {
@@ -69,10 +142,8 @@ final class ClaimWriter {
                             .withName(ref.name()).withUid(ref.uid()).withController(ref.controller())
                             .withBlockOwnerDeletion(true).build()));
         }
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("resourceVersion", claim.getMetadata().getResourceVersion());
-        metadata.put("ownerReferences", refs);
-        patch(claim, metadata);
+        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                .patch(PatchContext.of(PatchType.JSON), listPatch(claim.getMetadata().getResourceVersion(), "ownerReferences", refs));
         String owners = action.owners().stream().filter(r -> action.claim().statefulSet().equals(r.name())
                 || action.claim().podName().equals(r.name())).map(r -> r.kind() + " " + r.name()).toList().toString();
         events.normal(claim, "OwnerReferencesSet", "Retention (" + action.rule() + "): owners of ours now " + owners);
@@ -129,18 +200,95 @@ final class ClaimWriter {
                 return false;
             }
         }
-        client.persistentVolumeClaims().inNamespace(namespace).withName(name)
-                .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete();
-        String message = "Deleted claim " + name + " (" + action.rule() + ")";
+        boolean snapshotted = action.state().snapshotFinalizer() || set.snapshots().enabled();
+        if (snapshotted) {
+            Optional<String> notReady = snapshots.notReady(claim, action.state());
+            if (notReady.isPresent()) {
+                LOG.infof("Not deleting %s/%s: %s", namespace, name, notReady.get());
+                return false;
+            }
+        }
+        if (client.persistentVolumeClaims().inNamespace(namespace).withName(name)
+                .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete().isEmpty()) {
+            // Gone already (another leader, the garbage collector): not ours to report.
+            LOG.infof("Claim %s/%s was deleted already", namespace, name);
+            return true;
+        }
+        if (snapshotted) {
+            snapshots.ready(setObject, claim, action.state(), true);
+        }
+        String message = "Deleted claim " + name + " (" + action.rule() + ")"
+                + (snapshotted ? " after its snapshot " + action.state().snapshot().name() + " became ready" : "");
         events.normal(claim, "ClaimDeleted", message);
         setObject.ifPresent(s -> events.normal(s, "ClaimDeleted", message));
         metrics.action("delete");
+        if (snapshotted) {
+            releaseDeleted(namespace, name);
+        }
         return true;
     }
 
+    /**
+     * Our finalizer off a claim just deleted: read fresh, for the resourceVersion the deletion gave it. A conflict is
+     * left to the next reconcile, which finds the claim deleting with a ready snapshot and removes it then.
+     */
+    private void releaseDeleted(String namespace, String name) {
+        PersistentVolumeClaim deleted = client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        if (deleted == null || !KubeModel.hasSnapshotFinalizer(deleted)) {
+            return;
+        }
+        try {
+            patchFinalizers(deleted, deleted.getMetadata().getResourceVersion(), withFinalizer(deleted, false));
+        } catch (KubernetesClientException e) {
+            LOG.debugf("Finalizer of %s/%s left to the next reconcile: %s", namespace, name, e.getMessage());
+        }
+    }
+
+    /** False when the claim is gone already (the cache was behind): nothing left to hold or release. */
+    private boolean patchFinalizers(PersistentVolumeClaim claim, String resourceVersion, List<String> finalizers) {
+        try {
+            client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                    .patch(PatchContext.of(PatchType.JSON), listPatch(resourceVersion, "finalizers", finalizers));
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A JSON patch (RFC 6902) that sets a whole list of the metadata (finalizers, ownerReferences), conditional on
+     * the resourceVersion (a concurrent change answers 409, like the merge patches). Not a merge patch: the API
+     * server replaces lists either way, but the test server merges them in merge patches, so there a reference or
+     * finalizer would never go, and the controller would patch the same claim again at every reconcile.
+     */
+    private static String listPatch(String resourceVersion, String field, List<?> values) {
+        return Serialization.asJson(List.of(
+                Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", resourceVersion),
+                values.isEmpty() ? Map.of("op", "remove", "path", "/metadata/" + field)
+                        : Map.of("op", "add", "path", "/metadata/" + field, "value", values)));
+    }
+
+    /** The object's finalizers with ours added or removed, the others as they are. */
+    private static List<String> withFinalizer(HasMetadata object, boolean present) {
+        List<String> finalizers = new ArrayList<>(object.getMetadata().getFinalizers() == null ? List.of()
+                : object.getMetadata().getFinalizers());
+        finalizers.remove(SnapshotBeforeDelete.FINALIZER);
+        if (present) {
+            finalizers.add(SnapshotBeforeDelete.FINALIZER);
+        }
+        return finalizers;
+    }
+
+    /**
+     * Through {@code resource(claim)}, not {@code withName(...)}: patching by name makes fabric8 GET the object
+     * first, one more round trip per write (the patch carries its own resourceVersion precondition anyway).
+     */
     private void patch(PersistentVolumeClaim claim, Object metadata) {
         String json = Serialization.asJson(Map.of("metadata", metadata));
-        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
-                .withName(claim.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), json);
+        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), json);
     }
 }

@@ -7,9 +7,10 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The controller's own meters: {@code ordinal_controller_reconcile_duration_seconds},
- * {@code ordinal_controller_reconcile_errors_total}, {@code ordinal_controller_queue_depth} and
- * {@code ordinal_controller_retention_actions_total{action}}, {@code ordinal_controller_rebinds_total{result}},
- * {@code ordinal_controller_node_loss_releases_total}, {@code ordinal_controller_node_loss_pod_deletions_total}.
+ * {@code ordinal_controller_reconcile_errors_total}, {@code ordinal_controller_queue_depth},
+ * {@code ordinal_controller_retention_actions_total{action}}, {@code ordinal_controller_snapshots_total{result}},
+ * {@code ordinal_controller_rebinds_total{result}}, {@code ordinal_controller_node_loss_releases_total} and
+ * {@code ordinal_controller_node_loss_pod_deletions_total}.
  * Steps register theirs next to these.
  */
 final class ControllerMetrics {
@@ -75,6 +76,12 @@ final class ControllerMetrics {
     private Counter nodeLossPodDeletions() {
         return Counter.builder("ordinal.controller.node.loss.pod.deletions")
                 .description("Pods force-deleted from a lost node").register(registry);
+    }
+
+    /** Snapshot-before-delete: {@code requested}, {@code ready} (a claim let go after it), {@code failed}. */
+    void snapshot(String result) {
+        Counter.builder("ordinal.controller.snapshots").tag("result", result)
+                .description("VolumeSnapshots taken before retention lets a claim go, by outcome").register(registry).increment();
     }
 
     Timer duration() {

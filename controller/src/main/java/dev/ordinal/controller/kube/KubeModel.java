@@ -1,12 +1,15 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.controller.retention.ClaimSnapshot;
 import dev.ordinal.controller.retention.ClaimState;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
 import dev.ordinal.controller.retention.RetentionPolicy;
 import dev.ordinal.controller.retention.ScaleDownGrace;
+import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -19,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /** Kubernetes objects to retention's records. The only place that reads fabric8 types for retention. */
@@ -79,7 +83,9 @@ final class KubeModel {
                 ? 0 : set.getSpec().getOrdinals().getStart();
         Lifecycle lifecycle = meta.getDeletionTimestamp() != null ? Lifecycle.DELETING : Lifecycle.LIVE;
         return new StatefulSetState(meta.getNamespace(), meta.getName(), lifecycle, meta.getUid(), replicas, start,
-                policy, ScaleDownGrace.parse(annotations.get(GRACE)), podUids);
+                policy, ScaleDownGrace.parse(annotations.get(GRACE)), podUids,
+                SnapshotBeforeDelete.parse(annotations.get(SnapshotBeforeDelete.ANNOTATION)),
+                meta.getFinalizers() == null ? Set.of() : Set.copyOf(meta.getFinalizers()));
     }
 
     static ClaimState claim(OrdinalClaim id, PersistentVolumeClaim claim) {
@@ -89,7 +95,13 @@ final class KubeModel {
         Optional<Instant> since = Optional.ofNullable(meta.getAnnotations()).map(a -> a.get(SCALED_DOWN_SINCE))
                 .flatMap(KubeModel::instant);
         return new ClaimState(id, meta.getUid(), meta.getResourceVersion(), owners, since,
-                meta.getDeletionTimestamp() != null);
+                meta.getDeletionTimestamp() != null, hasSnapshotFinalizer(claim),
+                ClaimSnapshot.none(VolumeSnapshots.name(meta.getName(), meta.getUid())));
+    }
+
+    static boolean hasSnapshotFinalizer(HasMetadata object) {
+        return object.getMetadata().getFinalizers() != null
+                && object.getMetadata().getFinalizers().contains(SnapshotBeforeDelete.FINALIZER);
     }
 
     static OwnerRef owner(OwnerReference ref) {

@@ -40,14 +40,15 @@ public final class OrdinalController implements AutoCloseable {
     private final Reconciles reconciles;
     private final Leadership leadership;
     private final List<SetStep> steps;
+    private final EventRecorder events;
 
     public OrdinalController(KubernetesClient client, MeterRegistry registry, Settings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
         ControllerMetrics metrics = new ControllerMetrics(registry);
-        EventRecorder events = new EventRecorder(client, settings.identity());
+        this.events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
-NodeStates nodes = new NodeStates();
+        NodeStates nodes = new NodeStates();
         ClaimAnnotator annotator = new ClaimAnnotator(client);
         this.steps = List.of(
                 // A re-created claim gets its Released volume back before anything new is admitted or placed.
@@ -55,7 +56,7 @@ NodeStates nodes = new NodeStates();
                 // Admission before placement: a claim is placed only once admitted.
                 new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)),
                 new PlacementStep(annotator, events, new PlacementMetrics(registry)),
-                new RetentionStep(new ClaimWriter(client, events, metrics)),
+                new RetentionStep(new ClaimWriter(client, events, metrics, this::isLeader)),
                 new NodeLossStep(new NodeLossWriter(client, events, metrics, nodes), nodes, events));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
@@ -71,6 +72,8 @@ NodeStates nodes = new NodeStates();
                 (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
                 this::nodeChanged,
                 this::ordinalNodeChanged);
+        cache.startSnapshots((before, after) -> VolumeSnapshots.statefulSetKey(after != null ? after : before)
+                .ifPresent(reconciles::enqueue));
         leadership.start();
         return this;
     }
@@ -107,8 +110,9 @@ NodeStates nodes = new NodeStates();
 
     @Override
     public void close() {
-        leadership.stop();
+        leadership.close();
         reconciles.close();
+        events.close();
         cache.close();
     }
 

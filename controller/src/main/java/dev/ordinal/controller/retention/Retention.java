@@ -1,6 +1,7 @@
 package dev.ordinal.controller.retention;
 
 import dev.ordinal.controller.model.OrdinalClaim;
+import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.CancelGrace;
 import dev.ordinal.controller.retention.ClaimAction.Delete;
 import dev.ordinal.controller.retention.ClaimAction.Keep;
@@ -33,9 +34,12 @@ import java.util.Set;
  * deleted. A non-cascading (orphaning) delete removes the references before the StatefulSet goes, so its claims
  * stay. Claims with a foreign controller are never touched; a claim whose ordinal is below start + replicas is
  * never deleted. The grace annotation delays a scaled-down claim's Pod reference and deletion; a scale-up within
- * the grace period cancels it.
+ * the grace period cancels it. Snapshot-before-delete ({@link SnapshotGate}) is laid over every decision.
  */
 public final class Retention {
+
+    private static final Duration PENDING_RECHECK = Duration.ofSeconds(10);
+    private static final Duration FAILED_RECHECK = Duration.ofSeconds(30);
 
     private Retention() {
     }
@@ -49,8 +53,13 @@ public final class Retention {
                 case GONE -> afterDeletion(set, claim);
                 case LIVE -> live(set, claim, now);
             };
+            action = SnapshotGate.gate(set, claim, action);
             actions.add(action);
-            if (action instanceof Keep keep && keep.rule() == Rule.GRACE_RUNNING) {
+            if (action instanceof AwaitSnapshot await) {
+                // The snapshot informer brings the change; this is for when it cannot (no snapshot API yet).
+                Instant recheck = now.plus(await.snapshot().phase() == ClaimSnapshot.Phase.FAILED ? FAILED_RECHECK : PENDING_RECHECK);
+                revisit = revisit.filter(at -> at.isBefore(recheck)).or(() -> Optional.of(recheck));
+            } else if (action instanceof Keep keep && keep.rule() == Rule.GRACE_RUNNING) {
                 Instant expiry = claim.scaledDownSince().orElse(now).plus(set.grace().duration().orElse(Duration.ZERO));
                 revisit = revisit.filter(at -> at.isBefore(expiry)).or(() -> Optional.of(expiry));
             } else if (action instanceof StartGrace start) {
@@ -58,7 +67,7 @@ public final class Retention {
                 revisit = revisit.filter(at -> at.isBefore(expiry)).or(() -> Optional.of(expiry));
             }
         }
-        return new RetentionPlan(set, actions, revisit);
+        return new RetentionPlan(set, actions, revisit, SnapshotGate.setFinalizer(set, actions));
     }
 
     private static ClaimAction live(StatefulSetState set, ClaimState claim, Instant now) {

@@ -32,4 +32,33 @@ public enum Rule {
     GRACE_CANCELLED,
     /** Extension: the grace annotation cannot be read, so no scaled-down claim is deleted. */
     GRACE_INVALID,
+    /** Snapshot-before-delete: every claim of the set carries the finalizer that keeps it until its snapshot is ready. */
+    SNAPSHOT_FINALIZER,
+    /** Snapshot-before-delete: a claim retention would delete is snapshotted first. */
+    SNAPSHOT_BEFORE_DELETE,
+    /**
+     * Snapshot-before-delete: a scaled-down claim that another controller handed to the garbage collector (a Pod
+     * reference) is snapshotted at once, before its Pod is gone: the snapshot controller will not start a snapshot
+     * of a claim that is being deleted.
+     */
+    SNAPSHOT_BEFORE_GC,
+    /** Snapshot-before-delete: someone deleted the claim; the finalizer keeps it until a snapshot is ready. */
+    SNAPSHOT_CLAIM_DELETED,
+    /** Snapshot-before-delete: the snapshot is not ready to use yet; the claim is kept. */
+    SNAPSHOT_PENDING,
+    /** Snapshot-before-delete: the snapshot reports an error; the claim is kept and the snapshot looked at again. */
+    SNAPSHOT_FAILED,
+    /** Snapshot-before-delete: the snapshot is ready to use; the claim may go. */
+    SNAPSHOT_READY,
+    /**
+     * Snapshot-before-delete: a scaled-down claim is not handed to the garbage collector (no Pod reference); it is
+     * snapshotted once its Pod is gone, so the snapshot holds everything the Pod wrote.
+     */
+    SNAPSHOT_WAITS_FOR_POD,
+    /** Snapshot-before-delete was turned off: the finalizers are removed. */
+    SNAPSHOT_OFF,
+    /** The claim outlives its StatefulSet's deletion: its finalizer is not needed any more. */
+    SNAPSHOT_NOT_NEEDED,
+    /** The snapshot-before-delete annotation cannot be read: no claim of the set is deleted. */
+    SNAPSHOT_INVALID,
 }

@@ -91,7 +91,7 @@ class RetentionClusterTest {
         if (whenScaled.equals("Retain")) {
             assertEquals(before, after);
         } else {
-            assertTrue(eventReasons().contains("ClaimDeleted"));
+            await().atMost(WAIT).until(() -> eventReasons().contains("ClaimDeleted")); // Events are written in the background
         }
     }
 
@@ -132,7 +132,7 @@ class RetentionClusterTest {
                 && sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
         assertEquals(range(0, 4), sts.ordinals("web"), "kept while the grace period runs");
         await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
-        assertTrue(eventReasons().contains("ScaleDownGraceStarted"));
+        await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownGraceStarted"));
     }
 
     @Test
@@ -147,7 +147,7 @@ class RetentionClusterTest {
                 && !sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
         assertEquals(before, sts.claims("web"));
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
-        assertTrue(eventReasons().contains("ScaleDownCancelled"));
+        await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownCancelled"));
     }
 
     @Test
@@ -186,6 +186,7 @@ class RetentionClusterTest {
             sts.create("one", 2, "Retain", "Delete", Map.of());
             sts.scale("one", 1);
             await().atMost(WAIT).until(() -> sts.ordinals("one").equals(range(0, 1)));
+            await().atMost(WAIT).until(() -> !reportingInstances("ClaimDeleted").isEmpty()); // written in the background
             assertEquals(Set.of("quarkus-app"), reportingInstances("ClaimDeleted"));
 
             app.stopLeading();
@@ -193,7 +194,7 @@ class RetentionClusterTest {
             sts.create("two", 2, "Retain", "Delete", Map.of());
             sts.scale("two", 1);
             await().atMost(WAIT).until(() -> sts.ordinals("two").equals(range(0, 1)));
-            assertTrue(reportingInstances("ClaimDeleted").contains("second"));
+            await().atMost(WAIT).until(() -> reportingInstances("ClaimDeleted").contains("second"));
         } finally {
             app.resumeElection();
         }

@@ -122,9 +122,10 @@ final class StatefulSetEmulator {
 
     /** Scales: deletes the Pods scaled away (highest first), or makes the missing claims and Pods. */
     void scale(String name, int replicas) {
+        int before = get(name).getSpec().getReplicas();
         StatefulSet set = client.apps().statefulSets().inNamespace(namespace).withName(name)
                 .edit(s -> new StatefulSetBuilder(s).editSpec().withReplicas(replicas).endSpec().build());
-        for (int ordinal = 9; ordinal >= replicas; ordinal--) {
+        for (int ordinal = Math.max(before, 10) - 1; ordinal >= replicas; ordinal--) {
             client.pods().inNamespace(namespace).withName(name + "-" + ordinal).delete();
         }
         for (int ordinal = 0; ordinal < replicas; ordinal++) {

@@ -1,0 +1,138 @@
+package dev.ordinal.controller.kube;
+
+import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
+import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
+import dev.ordinal.controller.retention.ClaimSnapshot;
+import dev.ordinal.controller.retention.ClaimState;
+import dev.ordinal.controller.retention.Rule;
+import dev.ordinal.controller.retention.SnapshotBeforeDelete;
+import dev.ordinal.controller.retention.StatefulSetState;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The Kubernetes side of snapshot-before-delete: creates the VolumeSnapshots the plan asks for, reads one fresh
+ * before a claim is let go, and reports: Events {@code SnapshotRequested}, {@code SnapshotReady} and (Warning)
+ * {@code SnapshotFailed} on the claim and its StatefulSet, and {@code ordinal_controller_snapshots_total{result}}.
+ */
+final class SnapshotWriter {
+
+    private static final Logger LOG = Logger.getLogger(SnapshotWriter.class);
+    private static final int REMEMBERED_FAILURES = 10_000;
+
+    private final KubernetesClient client;
+    private final EventRecorder events;
+    private final ControllerMetrics metrics;
+    /**
+     * Failures already reported (snapshot, claim uid, message), so that a snapshot stuck on one error gives one
+     * Warning, not one per look. Bounded; a new leader reports a standing failure once more.
+     */
+    private final Set<String> reported = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_FAILURES;
+        }
+    }));
+
+    SnapshotWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics) {
+        this.client = client;
+        this.events = events;
+        this.metrics = metrics;
+    }
+
+    /** Creates the claim's VolumeSnapshot. One that exists already (a retry, a lagging cache) is fine. */
+    boolean request(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, RequestSnapshot action) {
+        String className = action.className().map(c -> "VolumeSnapshotClass " + c).orElse("the default VolumeSnapshotClass");
+        GenericKubernetesResource snapshot = VolumeSnapshots.build(action.claim(), claim, action.snapshotName(),
+                action.className(), action.rule().name());
+        try {
+            client.genericKubernetesResources(VolumeSnapshots.CONTEXT).inNamespace(claim.getMetadata().getNamespace())
+                    .resource(snapshot).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                LOG.debugf("Snapshot %s of %s exists already", action.snapshotName(), claim.getMetadata().getName());
+                return true;
+            }
+            String why = e.getCode() == 404
+                    ? "the API server does not serve VolumeSnapshots (snapshot.storage.k8s.io/v1): install the snapshot CRDs and the snapshot controller"
+                    : "the API server refused it: " + e.getMessage();
+            failure(setObject, claim, action.snapshotName(), why);
+            throw e;
+        }
+        String message = "Snapshot " + action.snapshotName() + " of claim " + claim.getMetadata().getName() + " ("
+                + VolumeSnapshots.describe(action.claim(), claim) + ") requested with " + className + ": " + why(action, set);
+        events.normal(claim, "SnapshotRequested", message);
+        setObject.ifPresent(s -> events.normal(s, "SnapshotRequested", message));
+        metrics.snapshot("requested");
+        return true;
+    }
+
+    /** A snapshot that reports an error: one Warning per distinct error. The claim stays. */
+    boolean reportFailure(Optional<StatefulSet> setObject, PersistentVolumeClaim claim, AwaitSnapshot action) {
+        failure(setObject, claim, action.snapshot().name(), action.snapshot().error().orElse("unknown error"));
+        return true;
+    }
+
+    /**
+     * Read fresh from the API server before a claim is let go: empty when the snapshot is ready to use, else why
+     * not (the cache may be behind a snapshot that was deleted, or recreated).
+     */
+    Optional<String> notReady(PersistentVolumeClaim claim, ClaimState state) {
+        String name = state.snapshot().name();
+        GenericKubernetesResource fresh = client.genericKubernetesResources(VolumeSnapshots.CONTEXT)
+                .inNamespace(claim.getMetadata().getNamespace()).withName(name).get();
+        ClaimSnapshot snapshot = VolumeSnapshots.state(name, Optional.ofNullable(fresh));
+        if (snapshot.phase() == ClaimSnapshot.Phase.READY && fresh.getMetadata().getAnnotations() != null
+                && claim.getMetadata().getUid().equals(fresh.getMetadata().getAnnotations().get(VolumeSnapshots.CLAIM_UID))) {
+            return Optional.empty();
+        }
+        return Optional.of("snapshot " + name + " is " + snapshot.phase().name().toLowerCase() + snapshot.error().map(e -> ": " + e).orElse(""));
+    }
+
+    /** The claim is let go because its snapshot is ready: deleted by retention, or its deletion allowed to go on. */
+    void ready(Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimState state, boolean deletedHere) {
+        String message = "Snapshot " + state.snapshot().name() + " of claim " + claim.getMetadata().getName() + " ("
+                + VolumeSnapshots.describe(state.claim(), claim) + ") is ready to use; "
+                + (deletedHere ? "the claim is deleted" : "the claim's finalizer is removed and its deletion goes on");
+        events.normal(claim, "SnapshotReady", message);
+        setObject.ifPresent(s -> events.normal(s, "SnapshotReady", message));
+        metrics.snapshot("ready");
+    }
+
+    private void failure(Optional<StatefulSet> setObject, PersistentVolumeClaim claim, String snapshot, String error) {
+        if (!reported.add(snapshot + "|" + claim.getMetadata().getUid() + "|" + error)) {
+            return;
+        }
+        String set = setObject.map(s -> "StatefulSet " + s.getMetadata().getName()).orElse("the StatefulSet");
+        String message = "Snapshot " + snapshot + " of claim " + claim.getMetadata().getName() + " failed: " + error
+                + ". The claim is kept and the snapshot looked at again; to let the claim go without a snapshot, remove "
+                + "the annotation " + SnapshotBeforeDelete.ANNOTATION + " from " + set + " (or the finalizer "
+                + SnapshotBeforeDelete.FINALIZER + " from the claim)";
+        events.warning(claim, "SnapshotFailed", message);
+        setObject.ifPresent(s -> events.warning(s, "SnapshotFailed", message));
+        metrics.snapshot("failed");
+    }
+
+    private static String why(RequestSnapshot action, StatefulSetState set) {
+        if (action.rule() == Rule.SNAPSHOT_BEFORE_GC) {
+            return "its Pod reference lets the garbage collector delete it once Pod " + action.claim().podName() + " is gone";
+        }
+        if (action.rule() == Rule.SNAPSHOT_CLAIM_DELETED) {
+            return "the claim is being deleted";
+        }
+        return switch (set.lifecycle()) {
+            case LIVE -> "scaled down (" + set.name() + " has " + set.replicas() + " replicas), deleted once the snapshot is ready";
+            case DELETING -> "StatefulSet " + set.name() + " is being deleted and the claim goes with it";
+            case GONE -> "StatefulSet " + set.name() + " is gone and the claim goes with it (its class unknown now: the default class)";
+        };
+    }
+}
