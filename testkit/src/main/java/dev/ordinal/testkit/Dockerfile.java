@@ -162,6 +162,51 @@ public final class Dockerfile {
         return lineage;
     }
 
+    /**
+     * The paths that the final stage {@code module} copies from its build stage and that this working tree's build
+     * has not produced; the builder's /build/ is the repository root. Call after {@code package}. A native
+     * executable exists only after a native build: when {@code nativeBuild} is false it is left out, and after a
+     * sources-only build (no native-image) the name Quarkus gives it is compared instead.
+     */
+    public List<String> missingBuildOutputs(String module, boolean nativeBuild) {
+        Path root = repositoryRoot();
+        List<String> missing = new ArrayList<>();
+        for (Copy copy : copies(stage(module))) {
+            if (copy.from().isEmpty()) {
+                continue;
+            }
+            for (String source : copy.sources()) {
+                if (!source.startsWith("/build/")) {
+                    missing.add(source + " (not under the builder's /build/)");
+                    continue;
+                }
+                Path path = root.resolve(source.substring("/build/".length()));
+                if (source.endsWith("-runner")) {
+                    Path args = path.resolveSibling("native-sources").resolve("native-image.args");
+                    if (!nativeBuild) {
+                        continue;
+                    }
+                    if (!Files.exists(path) && Files.exists(args)) {
+                        String text;
+                        try {
+                            text = Files.readString(args);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        if (!List.of(text.trim().split("\\s+")).contains(path.getFileName().toString())) {
+                            missing.add(source + " (native-image.args names another executable)");
+                        }
+                        continue;
+                    }
+                }
+                if (!Files.exists(path)) {
+                    missing.add(source);
+                }
+            }
+        }
+        return missing;
+    }
+
     public static List<Copy> copies(Stage stage) {
         List<Copy> copies = new ArrayList<>();
         for (String arguments : stage.arguments("COPY")) {
