@@ -9,7 +9,7 @@ LOADCLIENT_JAR := loadclient/target/ordinal-loadclient.jar
 DRIVER_JAVA_OPTS ?= -Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=VFORK \
 	-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=driver/target/ordinal-driver.jsa
 
-.PHONY: run test build loadclient bench-allocator clean
+.PHONY: run test build loadclient bench-allocator clean native native-check images
 
 ## run: build the driver and start it all-in-one on /tmp/ordinal (socket unix:///tmp/ordinal/csi.sock).
 ##      Extra flags: make run ARGS="--disk fast=/mnt/nvme0 --node-id n1"
@@ -33,3 +33,45 @@ loadclient:
 
 clean:
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q clean
+
+# ---- images (docs/IMAGES.md) ---------------------------------------------------------------------------------------
+VERSION ?= $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
+REGISTRY ?= ghcr.io/ordinal-csi
+# The container engine: docker, else podman. Only a client may be installed; images needs an engine that answers.
+ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+NATIVE_IMAGE ?= $(shell command -v native-image 2>/dev/null || ls $${GRAALVM_HOME:-/nonexistent}/bin/native-image 2>/dev/null)
+
+## native: the native executables driver/target/ordinal-driver-runner and controller/target/ordinal-controller-runner,
+##         with GraalVM/Mandrel's native-image. Without it, says so and points at `make native-check` and the images.
+native:
+	@if [ -z "$(NATIVE_IMAGE)" ]; then \
+	  echo "make native: no native-image here (neither on PATH nor in \$$GRAALVM_HOME/bin): the executables cannot be built on this machine."; \
+	  echo "  Build them inside the Mandrel builder image instead: make images (needs a container engine),"; \
+	  echo "  or check the native configuration without native-image: make native-check."; \
+	  exit 2; \
+	fi
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -pl driver,controller -am package -Pnative -DskipTests \
+	  -Dquarkus.native.graalvm-home=$$(dirname $$(dirname $$(readlink -f $(NATIVE_IMAGE))))
+
+## native-check: everything about the native build that can be checked without native-image: Quarkus' native build
+##         up to the point where it would call native-image (-Dquarkus.native.sources-only=true), then hack/NativeCheck.java
+##         on its output (reflection, run-time initialisation, epoll's JNI metadata and library, executable names).
+native-check:
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl driver,controller -am package -Pnative -DskipTests \
+	  -Dquarkus.native.sources-only=true && "$$jdk/bin/java" hack/NativeCheck.java driver controller
+
+## images: the four images, native and JVM, tagged $(REGISTRY)/ordinal-{driver,controller}:$(VERSION)[-jvm].
+##         Needs a container engine with BuildKit; says so plainly when there is none.
+images:
+	@if [ -z "$(ENGINE)" ]; then \
+	  echo "make images: no container engine client (docker or podman) on PATH; nothing built."; exit 2; \
+	fi
+	@if ! $(ENGINE) info >/dev/null 2>&1; then \
+	  echo "make images: $(ENGINE) is installed but no container engine answers ('$(notdir $(ENGINE)) info' fails): nothing built."; \
+	  echo "  Start an engine (or point DOCKER_HOST at one), then run make images again. Without one: make native-check."; \
+	  exit 2; \
+	fi
+	$(ENGINE) build -f Dockerfile.native --target driver -t $(REGISTRY)/ordinal-driver:$(VERSION) .
+	$(ENGINE) build -f Dockerfile.native --target controller -t $(REGISTRY)/ordinal-controller:$(VERSION) .
+	$(ENGINE) build -f Dockerfile.jvm --target driver -t $(REGISTRY)/ordinal-driver:$(VERSION)-jvm .
+	$(ENGINE) build -f Dockerfile.jvm --target controller -t $(REGISTRY)/ordinal-controller:$(VERSION)-jvm .

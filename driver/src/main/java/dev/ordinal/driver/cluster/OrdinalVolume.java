@@ -7,12 +7,16 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * The contract between the controller and a node agent for one volume: the controller writes the spec (where the
  * volume goes, how large, from what), the node agent makes it on its disk and writes the status. Cluster-scoped,
  * like the PersistentVolume it backs. The CRD with its printer columns is in deploy/crds/.
  */
+// Jackson (through fabric8) reads and writes these by reflection; registered explicitly for the native
+// executable rather than left to the Kubernetes client extension's scan (NativeConfigurationTest checks it).
+@RegisterForReflection
 @Group(OrdinalVolume.GROUP)
 @Version("v1alpha1")
 @Kind("OrdinalVolume")
@@ -28,6 +32,7 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
     public static final String NODE_LABEL = GROUP + "/node";
 
     /** What the controller asks for. */
+    @RegisterForReflection
     public static class Spec {
         public String volumeName;
         public String volumeId;
@@ -52,6 +57,7 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
     }
 
     /** A volume's StatefulSet identity: the same four values as its volume_context's ordinal.csi.dev/ keys. */
+    @RegisterForReflection
     public static class Identity {
         public String namespace;
         public String statefulSet;
@@ -60,6 +66,7 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
     }
 
     /** What the node agent reports. */
+    @RegisterForReflection
     public static class Status {
         /** Pending, Ready, Failed or Deleting. */
         public String phase;
