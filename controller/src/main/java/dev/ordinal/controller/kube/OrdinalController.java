@@ -143,12 +143,9 @@ public final class OrdinalController implements AutoCloseable {
 
     /** A volume matters to the set it was made for: by the identity the driver recorded, or by its claim. */
     private List<String> keysOf(PersistentVolume volume) {
-        Map<String, String> attributes = volume.getSpec() == null || volume.getSpec().getCsi() == null
-                ? Map.of() : Optional.ofNullable(volume.getSpec().getCsi().getVolumeAttributes()).orElse(Map.of());
-        String namespace = attributes.get(VolumeIdentity.NAMESPACE);
-        String set = attributes.get(VolumeIdentity.STATEFUL_SET);
-        if (namespace != null && set != null) {
-            return List.of(namespace + "/" + set);
+        Optional<OrdinalClaim> identity = PersistentVolumes.identity(volume);
+        if (identity.isPresent()) {
+            return List.of(identity.get().namespace() + "/" + identity.get().statefulSet());
         }
         ObjectReference ref = volume.getSpec() == null ? null : volume.getSpec().getClaimRef();
         if (ref == null || ref.getNamespace() == null || ref.getName() == null) {

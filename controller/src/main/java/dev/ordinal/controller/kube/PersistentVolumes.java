@@ -2,6 +2,7 @@ package dev.ordinal.controller.kube;
 
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.rebind.Size;
+import dev.ordinal.allocator.model.Topology;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -15,12 +16,12 @@ import java.util.Optional;
 /** What the controller reads from a PersistentVolume of Ordinal's: its identity, its node, its sizes. */
 final class PersistentVolumes {
 
-    static final String DRIVER = "ordinal.csi.dev";
+    static final String DRIVER = KubeModel.PROVISIONER;
     /**
-     * The topology key the driver publishes for its node (allocator's {@code Topology.NODE_KEY}); external-provisioner
-     * copies the volume's accessible topology into the PersistentVolume's required node affinity under this key.
+     * The topology key the driver publishes for its node; external-provisioner copies the volume's accessible topology
+     * into the PersistentVolume's required node affinity under this key.
      */
-    static final String NODE_KEY = "topology.ordinal.csi.dev/node";
+    static final String NODE_KEY = Topology.NODE_KEY;
     /** Local volume ids are {@code local:<node>:<disk>:<name>}; NFS ids start {@code nfs#} and have no node. */
     private static final String LOCAL_PREFIX = "local:";
 
@@ -41,7 +42,7 @@ final class PersistentVolumes {
         if (!isOrdinal(volume)) {
             return Optional.empty();
         }
-        Map<String, String> attributes = Optional.ofNullable(volume.getSpec().getCsi().getVolumeAttributes()).orElse(Map.of());
+        Map<String, String> attributes = attributes(volume);
         String namespace = attributes.get(VolumeIdentity.NAMESPACE);
         String set = attributes.get(VolumeIdentity.STATEFUL_SET);
         String template = attributes.get(VolumeIdentity.TEMPLATE);
@@ -53,6 +54,25 @@ final class PersistentVolumes {
         return Optional.of(OrdinalClaim.of(namespace, set, template, Integer.parseInt(ordinal)));
     }
 
+    /** Where a local volume lives: its node, and its disk when the volume id names it. */
+    record Location(String node, Optional<String> disk) {
+    }
+
+    /**
+     * Node and disk from the id {@code local:<node>:<disk>:<name>}, else the node of its node affinity. Empty for a
+     * volume without either (NFS): it lives on no node.
+     */
+    static Optional<Location> location(PersistentVolume volume) {
+        if (!isOrdinal(volume)) {
+            return Optional.empty();
+        }
+        String[] id = localId(volume);
+        if (id.length == 4 && !id[1].isEmpty() && !id[2].isEmpty()) {
+            return Optional.of(new Location(id[1], Optional.of(id[2])));
+        }
+        return affinityNode(volume).map(node -> new Location(node, Optional.empty()));
+    }
+
     /**
      * The node a local volume lives on: the node affinity's {@link #NODE_KEY}, else the node in its id. Empty for a
      * volume without node affinity: any node can reach it (NFS), so no node's loss takes it away.
@@ -60,6 +80,24 @@ final class PersistentVolumes {
     static Optional<String> node(PersistentVolume volume) {
         if (!isOrdinal(volume) || volume.getSpec().getNodeAffinity() == null
                 || volume.getSpec().getNodeAffinity().getRequired() == null) {
+            return Optional.empty();
+        }
+        Optional<String> node = affinityNode(volume);
+        if (node.isPresent()) {
+            return node;
+        }
+        String[] id = localId(volume);
+        return id.length == 4 && !id[1].isEmpty() ? Optional.of(id[1]) : Optional.empty();
+    }
+
+    /** The volume context the driver recorded (the PV's volumeAttributes); empty for a volume of another driver. */
+    static Map<String, String> attributes(PersistentVolume volume) {
+        return isOrdinal(volume) ? Optional.ofNullable(volume.getSpec().getCsi().getVolumeAttributes()).orElse(Map.of())
+                : Map.of();
+    }
+
+    private static Optional<String> affinityNode(PersistentVolume volume) {
+        if (volume.getSpec().getNodeAffinity() == null || volume.getSpec().getNodeAffinity().getRequired() == null) {
             return Optional.empty();
         }
         List<NodeSelectorTerm> terms = Optional.ofNullable(volume.getSpec().getNodeAffinity().getRequired()
@@ -72,14 +110,13 @@ final class PersistentVolumes {
                 }
             }
         }
-        String handle = handle(volume);
-        if (handle.startsWith(LOCAL_PREFIX)) {
-            String[] parts = handle.split(":", -1);
-            if (parts.length == 4 && !parts[1].isEmpty()) {
-                return Optional.of(parts[1]);
-            }
-        }
         return Optional.empty();
+    }
+
+    /** The parts of a local volume id {@code local:<node>:<disk>:<name>}; none for any other id. */
+    private static String[] localId(PersistentVolume volume) {
+        String handle = handle(volume);
+        return handle.startsWith(LOCAL_PREFIX) ? handle.split(":", -1) : new String[0];
     }
 
     static Size size(Quantity quantity) {

@@ -1,7 +1,6 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.allocator.Decision;
-import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.ordering.OrderingMode;
 import dev.ordinal.controller.placement.ClaimRequest;
@@ -14,8 +13,6 @@ import dev.ordinal.controller.placement.StorageDisk;
 import dev.ordinal.controller.placement.StorageNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -49,7 +46,6 @@ final class PlacementStep implements SetStep {
     /** On a claim, written here, read by the driver's CreateVolume. */
     static final String PLACEMENT = "ordinal.csi.dev/placement";
     /** On a claim: the controller will not rebind a Released volume of its identity, so it is not sticky either. */
-    static final String REBIND = "ordinal.csi.dev/rebind";
     /** How soon a refused claim is decided again when nothing else brings a reconcile (capacity freed elsewhere). */
     static final Duration REVISIT = Duration.ofSeconds(30);
     /**
@@ -60,7 +56,6 @@ final class PlacementStep implements SetStep {
     static final Duration LOWER_ORDINAL_GRACE = Duration.ofSeconds(10);
 
     private static final Logger LOG = Logger.getLogger(PlacementStep.class);
-    private static final String DRIVER = KubeModel.PROVISIONER;
     private static final long DEFAULT_SIZE = 1L << 30; // the driver's ordinal.default-volume-size
 
     private final ClaimAnnotator annotator;
@@ -306,16 +301,16 @@ final class PlacementStep implements SetStep {
      * template; none when the claim says {@code rebind: skipped} (a new volume is wanted, wherever it fits).
      */
     private static Optional<StickyVolume> sticky(ClusterCache cache, OrdinalClaim id, PersistentVolumeClaim claim) {
-        if ("skipped".equals(ClaimAnnotator.annotation(claim, REBIND))) {
+        if (RebindStep.SKIPPED.equals(ClaimAnnotator.annotation(claim, RebindStep.REBIND))) {
             return Optional.empty();
         }
         return cache.persistentVolumes().stream()
-                .filter(v -> identity(v).filter(id::equals).isPresent())
+                .filter(v -> PersistentVolumes.identity(v).filter(id::equals).isPresent())
                 .filter(v -> "Retain".equals(v.getSpec().getPersistentVolumeReclaimPolicy()))
                 .filter(v -> v.getStatus() == null || !"Bound".equals(v.getStatus().getPhase()))
                 .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
                 .max(Comparator.comparing(v -> String.valueOf(v.getMetadata().getCreationTimestamp())))
-                .flatMap(v -> location(v).map(l -> new StickyVolume(v.getMetadata().getName(), l.node(), l.disk())));
+                .flatMap(v -> PersistentVolumes.location(v).map(l -> new StickyVolume(v.getMetadata().getName(), l.node(), l.disk())));
     }
 
     /** Every node agent's report, schedulable only when neither it nor the Kubernetes Node says otherwise. */
@@ -370,13 +365,13 @@ final class PlacementStep implements SetStep {
         List<ExistingVolume> volumes = new ArrayList<>();
         Set<String> provisionedFor = new HashSet<>();
         for (PersistentVolume volume : cache.persistentVolumes()) {
-            Optional<Location> location = location(volume);
+            Optional<PersistentVolumes.Location> location = PersistentVolumes.location(volume);
             if (location.isEmpty()) {
                 continue;
             }
-            Map<String, String> attributes = attributes(volume);
+            Map<String, String> attributes = PersistentVolumes.attributes(volume);
             Quantity size = volume.getSpec().getCapacity() == null ? null : volume.getSpec().getCapacity().get("storage");
-            Optional<OrdinalClaim> owner = identity(volume).or(() -> claimOfSet(volume, view));
+            Optional<OrdinalClaim> owner = PersistentVolumes.identity(volume).or(() -> claimOfSet(volume, view));
             volumes.add(new ExistingVolume(volume.getMetadata().getName(), location.get().node(), location.get().disk(),
                     attributes.getOrDefault(ClassRules.LAYOUT, "image"), size == null ? 0 : bytes(size), true, owner));
             if (volume.getSpec().getClaimRef() != null && volume.getSpec().getClaimRef().getUid() != null) {
@@ -400,59 +395,6 @@ final class PlacementStep implements SetStep {
                     Optional.ofNullable(ofThisSet.get(claim.getMetadata().getUid()))));
         }
         return volumes;
-    }
-
-    /** Where an Ordinal PV lives: node and disk from its id {@code local:<node>:<disk>:<name>}, else its node affinity. */
-    private record Location(String node, Optional<String> disk) {
-    }
-
-    private static Optional<Location> location(PersistentVolume volume) {
-        if (volume.getSpec() == null || volume.getSpec().getCsi() == null || !DRIVER.equals(volume.getSpec().getCsi().getDriver())) {
-            return Optional.empty();
-        }
-        String handle = volume.getSpec().getCsi().getVolumeHandle();
-        String[] parts = handle == null ? new String[0] : handle.split(":", -1);
-        if (parts.length == 4 && "local".equals(parts[0]) && !parts[1].isEmpty() && !parts[2].isEmpty()) {
-            return Optional.of(new Location(parts[1], Optional.of(parts[2])));
-        }
-        if (volume.getSpec().getNodeAffinity() == null || volume.getSpec().getNodeAffinity().getRequired() == null) {
-            return Optional.empty(); // An NFS volume: on no node.
-        }
-        for (NodeSelectorTerm term : Optional.ofNullable(volume.getSpec().getNodeAffinity().getRequired()
-                .getNodeSelectorTerms()).orElse(List.of())) {
-            for (NodeSelectorRequirement requirement : Optional.ofNullable(term.getMatchExpressions()).orElse(List.of())) {
-                if (Topology.NODE_KEY.equals(requirement.getKey()) && "In".equals(requirement.getOperator())
-                        && requirement.getValues() != null && requirement.getValues().size() == 1) {
-                    return Optional.of(new Location(requirement.getValues().getFirst(), Optional.empty()));
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Map<String, String> attributes(PersistentVolume volume) {
-        Map<String, String> attributes = volume.getSpec().getCsi().getVolumeAttributes();
-        return attributes == null ? Map.of() : attributes;
-    }
-
-    /** The ordinal a PV was made for, as the driver recorded it in the volume's context. */
-    private static Optional<OrdinalClaim> identity(PersistentVolume volume) {
-        if (location(volume).isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> attributes = attributes(volume);
-        String namespace = attributes.get(VolumeIdentity.NAMESPACE);
-        String set = attributes.get(VolumeIdentity.STATEFUL_SET);
-        String template = attributes.get(VolumeIdentity.TEMPLATE);
-        String ordinal = attributes.get(VolumeIdentity.ORDINAL);
-        if (namespace == null || set == null || template == null || ordinal == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(OrdinalClaim.of(namespace, set, template, Integer.parseInt(ordinal)));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
     }
 
     /** A volume without recorded identity whose claim is one of this set's: by its claim's name. */

@@ -28,8 +28,6 @@ import java.util.Properties;
 final class MetadataFile {
 
     private static final String PARAM = "param.";
-    /** The StatefulSet identity, under its volume_context keys; absent for volumes of no known ordinal. */
-    private static final String IDENTITY = "identity.";
 
     private MetadataFile() {
     }
@@ -48,7 +46,7 @@ final class MetadataFile {
         p.setProperty("contentSource", record.source().describe());
         p.setProperty("createdAt", record.createdAt().toString());
         record.parameters().forEach((k, v) -> p.setProperty(PARAM + k, v));
-        record.identity().ifPresent(identity -> identity.context().forEach((k, v) -> p.setProperty(IDENTITY + k, v)));
+        record.identity().ifPresent(identity -> identity.writeTo(p));
         store(file, p, "Ordinal volume metadata; written by the driver, do not edit");
     }
 
@@ -108,12 +106,9 @@ final class MetadataFile {
         Properties p = loaded.get();
         try {
             Map<String, String> parameters = new HashMap<>();
-            Map<String, String> identity = new HashMap<>();
             for (String key : p.stringPropertyNames()) {
                 if (key.startsWith(PARAM)) {
                     parameters.put(key.substring(PARAM.length()), p.getProperty(key));
-                } else if (key.startsWith(IDENTITY)) {
-                    identity.put(key.substring(IDENTITY.length()), p.getProperty(key));
                 }
             }
             VolumeId id = VolumeId.parse(p.getProperty("volumeId"))
@@ -124,7 +119,7 @@ final class MetadataFile {
                     new ClaimRef(p.getProperty("claim.namespace"), p.getProperty("claim.name"),
                             p.getProperty("claim.persistentVolume")),
                     ContentSource.parse(p.getProperty("contentSource", "")),
-                    Instant.parse(p.getProperty("createdAt")), VolumeIdentity.fromContext(identity)));
+                    Instant.parse(p.getProperty("createdAt")), VolumeIdentity.readFrom(p)));
         } catch (RuntimeException e) {
             throw new DriverError.Internal("metadata " + file + " is damaged: " + e.getMessage(), e);
         }

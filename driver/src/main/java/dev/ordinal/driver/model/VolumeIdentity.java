@@ -1,8 +1,10 @@
 package dev.ordinal.driver.model;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * Which StatefulSet ordinal a volume belongs to: the claim {@code <claimTemplate>-<statefulSet>-<ordinal>} of a
@@ -49,6 +51,27 @@ public record VolumeIdentity(String namespace, String statefulSet, String claimT
             return Optional.empty();
         }
         return Optional.of(new VolumeIdentity(namespace, statefulSet, template, ordinal.get()));
+    }
+
+    /**
+     * Kept in a volume's metadata file (local or NFS) under its volume_context keys with this prefix, so an operator
+     * reading the file sees the same names as on the PersistentVolume.
+     */
+    private static final String PROPERTY_PREFIX = "identity.";
+
+    public void writeTo(Properties properties) {
+        context().forEach((key, value) -> properties.setProperty(PROPERTY_PREFIX + key, value));
+    }
+
+    /** The identity a metadata file holds, when it holds all of it (volumes of no known ordinal have none). */
+    public static Optional<VolumeIdentity> readFrom(Properties properties) {
+        Map<String, String> context = new HashMap<>();
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith(PROPERTY_PREFIX)) {
+                context.put(key.substring(PROPERTY_PREFIX.length()), properties.getProperty(key));
+            }
+        }
+        return fromContext(context);
     }
 
     /** The name of this StatefulSet's claim of the same template for another ordinal. */

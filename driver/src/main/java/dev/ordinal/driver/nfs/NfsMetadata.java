@@ -27,8 +27,6 @@ import java.util.Properties;
 final class NfsMetadata {
 
     private static final String PARAM = "param.";
-    /** The StatefulSet identity under its volume_context keys, as local volumes keep it. */
-    private static final String IDENTITY = "identity.";
 
     private NfsMetadata() {
     }
@@ -59,7 +57,7 @@ final class NfsMetadata {
         p.setProperty("contentSource", volume.source().describe());
         p.setProperty("createdAt", volume.createdAt().toString());
         volume.parameters().forEach((k, v) -> p.setProperty(PARAM + k, v));
-        volume.identity().ifPresent(identity -> identity.context().forEach((k, v) -> p.setProperty(IDENTITY + k, v)));
+        volume.identity().ifPresent(identity -> identity.writeTo(p));
         store(file, p, "Ordinal NFS volume metadata; written by the driver, do not edit");
     }
 
@@ -67,12 +65,9 @@ final class NfsMetadata {
         return load(file).map(p -> {
             try {
                 Map<String, String> parameters = new HashMap<>();
-                Map<String, String> identity = new HashMap<>();
                 for (String key : p.stringPropertyNames()) {
                     if (key.startsWith(PARAM)) {
                         parameters.put(key.substring(PARAM.length()), p.getProperty(key));
-                    } else if (key.startsWith(IDENTITY)) {
-                        identity.put(key.substring(IDENTITY.length()), p.getProperty(key));
                     }
                 }
                 return new NfsVolume(NfsVolumeId.parse(p.getProperty("volumeId"))
@@ -81,7 +76,7 @@ final class NfsMetadata {
                         parameters, new ClaimRef(p.getProperty("claim.namespace"), p.getProperty("claim.name"),
                                 p.getProperty("claim.persistentVolume")),
                         ContentSource.parse(p.getProperty("contentSource", "")),
-                        Instant.parse(p.getProperty("createdAt")), VolumeIdentity.fromContext(identity));
+                        Instant.parse(p.getProperty("createdAt")), VolumeIdentity.readFrom(p));
             } catch (RuntimeException e) {
                 throw new DriverError.Internal("NFS volume metadata " + file + " is damaged: " + e.getMessage(), e);
             }
