@@ -1,8 +1,6 @@
 package dev.ordinal.driver.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.config.MeterFilter;
 import jakarta.enterprise.inject.Produces;
@@ -26,29 +24,6 @@ public class PrometheusConventions {
     @Singleton
     MeterFilter conventionalNamesOnly() {
         return MeterFilter.deny(id -> UNCONVENTIONAL.contains(id.getName()));
-    }
-
-    /**
-     * Micrometer describes {@code system_cpu_usage} and {@code process_cpu_usage} as {@code The "recent cpu usage"
-     * ...}. OpenMetrics, which Quarkus answers a scrape with unless it asks for {@code text/plain} (curl's
-     * {@code *}{@code /*} among them), writes those quotes escaped in HELP, and the text format promtool reads
-     * escapes only backslash and newline there: {@code curl -s .../q/metrics | promtool check metrics} stopped at
-     * a parse error. A HELP without quotes reads the same in both formats.
-     */
-    @Produces
-    @Singleton
-    MeterFilter helpWithoutQuotes() {
-        return new MeterFilter() {
-            @Override
-            public Meter.Id map(Meter.Id id) {
-                String help = id.getDescription();
-                if (help == null || help.indexOf('"') < 0) {
-                    return id;
-                }
-                return new Meter.Id(id.getName(), Tags.of(id.getTagsAsIterable()), id.getBaseUnit(),
-                        help.replace("\"", ""), id.getType());
-            }
-        };
     }
 
     @Produces
