@@ -168,6 +168,9 @@ value to change.
 {{- if and .fsType (ne (.layout | default "") "image") -}}
 {{- fail (printf "storageClasses[%s].fsType applies to the image layout only (this class has %s)" .name (.layout | default "nfs")) -}}
 {{- end -}}
+{{- if and .orderedBinding (not $.Values.controller.companion.enabled) -}}
+{{- fail (printf "storageClasses[%s].orderedBinding needs the companion controller, which admits the claims one ordinal at a time; with controller.companion.enabled=false they would wait for ever. Set controller.companion.enabled=true, or drop orderedBinding from the class" .name) -}}
+{{- end -}}
 {{- end -}}
 {{- if gt $defaults 1 -}}
 {{- fail "storageClasses: more than one class has default: true; the cluster can have one default class" -}}

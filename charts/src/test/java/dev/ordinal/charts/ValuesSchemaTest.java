@@ -59,6 +59,11 @@ class ValuesSchemaTest {
                 Arguments.of("an fsType on a dir class",
                         "storageClasses:\n  - {name: a, layout: dir, fsType: xfs}\n",
                         List.of("storageClasses[a].fsType", "image layout only")),
+                Arguments.of("an ordered-binding class without the companion controller",
+                        "controller:\n  companion:\n    enabled: false\n"
+                                + "storageClasses:\n  - {name: db, layout: image, orderedBinding: true}\n",
+                        List.of("storageClasses[db].orderedBinding", "controller.companion.enabled",
+                                "wait for ever")),
                 Arguments.of("an image tagged latest", "images:\n  driver:\n    tag: latest\n",
                         List.of("/images/driver/tag", "latest")),
                 Arguments.of("a sidecar without a tag",

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 
 /**
  * The controller's own meters: {@code ordinal_controller_reconcile_duration_seconds},
@@ -15,6 +16,11 @@ import io.micrometer.core.instrument.Timer;
  */
 final class ControllerMetrics {
 
+    /** Every {@code action} of {@code ordinal_controller_retention_actions_total}, as docs/METRICS.md lists them. */
+    static final List<String> ACTIONS = List.of("set-owners", "grace-started", "grace-cancelled",
+            "delete", "snapshot-finalizer-added", "snapshot-finalizer-removed", "set-held", "set-released");
+    /** Every {@code result} of {@code ordinal_controller_snapshots_total}. */
+    static final List<String> SNAPSHOT_RESULTS = List.of("requested", "ready", "failed");
 
     private final MeterRegistry registry;
     private final Timer duration;
@@ -26,7 +32,9 @@ final class ControllerMetrics {
                 .description("Time to reconcile the claims of one StatefulSet").register(registry);
         this.errors = Counter.builder("ordinal.controller.reconcile.errors")
                 .description("Reconciles that failed and were retried").register(registry);
-        // Registered at zero, so that rate() and alerts see the series before the first rebind or node loss.
+        // Registered at zero, so that rate() and alerts see the series before the first action, rebind or node loss.
+        ACTIONS.forEach(this::actionCounter);
+        SNAPSHOT_RESULTS.forEach(this::snapshotCounter);
         rebindCounter("rebound");
         rebindCounter("skipped");
         nodeLossReleases();
@@ -44,8 +52,12 @@ final class ControllerMetrics {
     }
 
     void action(String action) {
-        Counter.builder("ordinal.controller.retention.actions").tag("action", action)
-                .description("Retention actions applied to claims").register(registry).increment();
+        actionCounter(action).increment();
+    }
+
+    private Counter actionCounter(String action) {
+        return Counter.builder("ordinal.controller.retention.actions").tag("action", action)
+                .description("Retention actions applied to claims and StatefulSets").register(registry);
     }
 
     /** A claim rebound to its ordinal's Released volume ({@code rebound}), or marked to get a new one ({@code skipped}). */
@@ -80,8 +92,12 @@ final class ControllerMetrics {
 
     /** Snapshot-before-delete: {@code requested}, {@code ready} (a claim let go after it), {@code failed}. */
     void snapshot(String result) {
-        Counter.builder("ordinal.controller.snapshots").tag("result", result)
-                .description("VolumeSnapshots taken before retention lets a claim go, by outcome").register(registry).increment();
+        snapshotCounter(result).increment();
+    }
+
+    private Counter snapshotCounter(String result) {
+        return Counter.builder("ordinal.controller.snapshots").tag("result", result)
+                .description("VolumeSnapshots taken before retention lets a claim go, by outcome").register(registry);
     }
 
     Timer duration() {

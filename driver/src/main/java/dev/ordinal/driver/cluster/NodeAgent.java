@@ -6,7 +6,6 @@ import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
-import dev.ordinal.driver.local.RecoveryListener;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
@@ -53,7 +52,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Duration resync;
     private final Duration orphanGrace;
     private final Clock clock;
-    private final Map<String, Instant> unreferencedSince = new ConcurrentHashMap<>();
+    /** Unreferenced volumes and snapshots by id: their disk, and when the leak check first saw them. */
+    private final Map<String, Unreferenced> unreferenced = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "ordinal-node-agent");
         thread.setDaemon(true);
@@ -236,7 +236,16 @@ public final class NodeAgent implements AutoCloseable {
             leak(snapshot.id().toString(), snapshot.id().disk(), snapshot.createdAt(), snapshotIds, seen, now,
                     "snapshot " + snapshot.id() + " of volume " + snapshot.source(), () -> snapshots.delete(snapshot));
         }
-        unreferencedSince.keySet().retainAll(seen);
+        unreferenced.keySet().retainAll(seen);
+        // The current number per disk, so the gauge falls when an orphan is deleted or referenced again.
+        Map<String, Integer> perDisk = new HashMap<>();
+        unreferenced.values().forEach(u -> perDisk.merge(u.disk(), 1, Integer::sum));
+        for (LocalDisk disk : volumes.disks()) {
+            volumes.unreferenced(disk.name(), perDisk.getOrDefault(disk.name().value(), 0));
+        }
+    }
+
+    private record Unreferenced(String disk, Instant since) {
     }
 
     private void leak(String id, String disk, Instant createdAt, Set<String> referenced, Set<String> seen,
@@ -245,18 +254,17 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         seen.add(id);
-        Instant first = unreferencedSince.computeIfAbsent(id, k -> {
-            volumes.orphanFound(new dev.ordinal.allocator.model.DiskName(disk), RecoveryListener.Orphan.UNREFERENCED);
+        Instant first = unreferenced.computeIfAbsent(id, k -> {
             event("OrphanFound", what + " is on disk " + disk + " but no resource references it; it is deleted "
                     + "after " + orphanGrace + " unless one does");
-            return now;
-        });
+            return new Unreferenced(disk, now);
+        }).since();
         if (first.plus(orphanGrace).isAfter(now) || createdAt.plus(orphanGrace).isAfter(now)) {
             return;
         }
         try {
             delete.run();
-            unreferencedSince.remove(id);
+            unreferenced.remove(id);
             event("OrphanDeleted", what + " stayed unreferenced for " + orphanGrace + " and was deleted");
         } catch (DriverError e) {
             LOG.warnf("orphan %s not deleted: %s", id, e.getMessage());
@@ -265,7 +273,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Volumes and snapshots found unreferenced and waiting out their grace period. */
     public Set<String> orphans() {
-        return Set.copyOf(unreferencedSince.keySet());
+        return Set.copyOf(unreferenced.keySet());
     }
 
     private SnapshotRecord localSnapshot(String rawId) {

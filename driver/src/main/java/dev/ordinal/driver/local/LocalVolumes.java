@@ -15,6 +15,7 @@ import dev.ordinal.driver.store.VolumeStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class LocalVolumes implements VolumeStore {
 
     private final NodeName node;
     private final Map<DiskName, LocalDisk> disks;
-    private volatile RecoveryListener recoveryListener = RecoveryListener.NONE;
+    private volatile OrphanListener orphans = OrphanListener.NONE;
 
     public LocalVolumes(NodeName node, List<LocalDisk> disks) {
         this.node = node;
@@ -54,14 +55,42 @@ public final class LocalVolumes implements VolumeStore {
         return List.copyOf(disks.values());
     }
 
-    /** Who hears about the orphans {@link #recover()} finds (metrics); set before recovery runs. */
-    /** Tells the listener of an orphan found after start-up (by a node agent's leak check). */
-    public void orphanFound(DiskName disk, RecoveryListener.Orphan kind) {
-        recoveryListener.found(disk, kind);
+    /** Who hears about the orphans recovery and the leak check find (metrics); set before recovery runs. */
+    public void onOrphans(OrphanListener listener) {
+        this.orphans = listener;
     }
 
-    public void onRecovery(RecoveryListener listener) {
-        this.recoveryListener = listener;
+    /** Tells the listener how many unreferenced volumes and snapshots a node agent's leak check sees on a disk. */
+    public void unreferenced(DiskName disk, int count) {
+        orphans.unreferenced(disk, count);
+    }
+
+    /**
+     * The symbolic links in the disk's volumes and snapshots directories now: the driver never makes one, and
+     * recovery leaves them for an operator, so they are counted where they are (a directory listing, no link is
+     * followed) until one removes them.
+     */
+    public int foreignLinks(DiskName name) {
+        LocalDisk disk = disks.get(name);
+        if (disk == null) {
+            return 0;
+        }
+        int links = 0;
+        for (Path dir : List.of(disk.volumesDir(), disk.snapshotsDir())) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path entry : entries) {
+                    if (Files.isSymbolicLink(entry)) {
+                        links++;
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debugf("cannot count links in %s: %s", dir, e.getMessage());
+            }
+        }
+        return links;
     }
 
     public Optional<LocalDisk> disk(DiskName name) {
@@ -119,12 +148,11 @@ public final class LocalVolumes implements VolumeStore {
                     // "interrupted deletion") whatever it points at, outside the disk: leave it alone.
                     LOG.warnf("recovery disk=%s leaving symbolic link %s alone: not made by the driver", disk.name(),
                             entry);
-                    recoveryListener.found(disk.name(), RecoveryListener.Orphan.FOREIGN_LINK);
                     continue;
                 }
                 if (name.startsWith(DELETING)) {
                     LOG.infof("recovery disk=%s finishing interrupted deletion of %s", disk.name(), entry);
-                    recoveryListener.found(disk.name(), RecoveryListener.Orphan.INTERRUPTED_DELETION);
+                    orphans.recovered(disk.name(), OrphanListener.Leftover.INTERRUPTED_DELETION);
                     destroy(new VolumeFiles(entry));
                     continue;
                 }
@@ -137,7 +165,7 @@ public final class LocalVolumes implements VolumeStore {
                     removeInterruptedRewrite(new VolumeFiles(entry));
                 } else {
                     LOG.infof("recovery disk=%s removing unfinished creation %s", disk.name(), entry);
-                    recoveryListener.found(disk.name(), RecoveryListener.Orphan.UNFINISHED_CREATION);
+                    orphans.recovered(disk.name(), OrphanListener.Leftover.UNFINISHED_CREATION);
                     destroy(new VolumeFiles(entry));
                 }
             }

@@ -50,12 +50,12 @@ public final class DriverMetrics implements AutoCloseable {
         return new DriverMetrics(registry, sampleInterval, dirWalkLimit);
     }
 
-    /** Orphan counts and mount/format failures of this node; call before recovery runs. */
+    /** Orphans, recovery's removals and mount/format failures of this node; call before recovery runs. */
     public void watchHost(NodeName node, LocalVolumes volumes) {
         if (registry == null) {
             return;
         }
-        volumes.onRecovery(new OrphanGauges(registry, node.value(), volumes.disks()));
+        volumes.onOrphans(new OrphanGauges(registry, node.value(), volumes));
         hostFailures = new HostFailureCounters(registry, node.value());
         HostFailures.listen(hostFailures);
     }

@@ -2,49 +2,79 @@ package dev.ordinal.driver.metrics;
 
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.driver.local.LocalDisk;
-import dev.ordinal.driver.local.RecoveryListener;
+import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.local.OrphanListener;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code ordinal_orphans}: what start-up recovery found on each disk that no acknowledged volume accounts for.
- * Recovery removes unfinished creations and interrupted deletions, so a non-zero value says that this process
- * started after a crash in the middle of an operation; foreign links stay until an operator looks.
+ * {@code ordinal_orphans}: what is on each disk now that no acknowledged volume accounts for and that someone
+ * should know about: foreign links (left for an operator, counted on the disk at every scrape) and, in cluster
+ * mode, volumes and snapshots no resource references (as the node agent's last leak check saw them; each is
+ * deleted after its grace period). The gauge falls as soon as they are gone.
+ * {@code ordinal_recovery_removed_total}: the leftovers of interrupted operations start-up recovery removed, a
+ * counter, because they are history the moment they are counted.
  */
-final class OrphanGauges implements RecoveryListener {
+final class OrphanGauges implements OrphanListener {
 
-    private final Map<DiskName, EnumMap<Orphan, AtomicInteger>> found = new HashMap<>();
+    private static final String ORPHANS_HELP = "Orphans on the disk now: symbolic links the driver never makes (left "
+            + "for an operator), volumes and snapshots no resource references (deleted after a grace period)";
 
-    OrphanGauges(MeterRegistry registry, String node, List<LocalDisk> disks) {
-        for (LocalDisk disk : disks) {
-            EnumMap<Orphan, AtomicInteger> kinds = new EnumMap<>(Orphan.class);
-            for (Orphan kind : Orphan.values()) {
-                AtomicInteger count = new AtomicInteger();
-                kinds.put(kind, count);
-                Gauge.builder("ordinal.orphans", count, AtomicInteger::get)
-                        .description("Leftovers found by the last start-up recovery: unfinished creations and "
-                                + "interrupted deletions (removed), foreign links (left in place)")
+    private final Map<DiskName, AtomicInteger> unreferenced = new HashMap<>();
+    private final Map<DiskName, EnumMap<Leftover, Counter>> recovered = new HashMap<>();
+
+    OrphanGauges(MeterRegistry registry, String node, LocalVolumes volumes) {
+        for (LocalDisk disk : volumes.disks()) {
+            DiskName name = disk.name();
+            Gauge.builder("ordinal.orphans", volumes, v -> v.foreignLinks(name))
+                    .description(ORPHANS_HELP)
+                    .tag("node", node)
+                    .tag("disk", name.value())
+                    .tag("kind", "foreign_link")
+                    .strongReference(true)
+                    .register(registry);
+            AtomicInteger count = new AtomicInteger();
+            unreferenced.put(name, count);
+            Gauge.builder("ordinal.orphans", count, AtomicInteger::get)
+                    .description(ORPHANS_HELP)
+                    .tag("node", node)
+                    .tag("disk", name.value())
+                    .tag("kind", "unreferenced")
+                    .strongReference(true)
+                    .register(registry);
+            EnumMap<Leftover, Counter> kinds = new EnumMap<>(Leftover.class);
+            for (Leftover kind : Leftover.values()) {
+                kinds.put(kind, Counter.builder("ordinal.recovery.removed")
+                        .description("Leftovers of interrupted operations that start-up recovery removed: "
+                                + "unfinished creations and interrupted deletions")
                         .tag("node", node)
-                        .tag("disk", disk.name().value())
+                        .tag("disk", name.value())
                         .tag("kind", kind.name().toLowerCase(Locale.ROOT))
-                        .strongReference(true)
-                        .register(registry);
+                        .register(registry));
             }
-            found.put(disk.name(), kinds);
+            recovered.put(name, kinds);
         }
     }
 
     @Override
-    public void found(DiskName disk, Orphan kind) {
-        EnumMap<Orphan, AtomicInteger> kinds = found.get(disk);
+    public void recovered(DiskName disk, Leftover kind) {
+        EnumMap<Leftover, Counter> kinds = recovered.get(disk);
         if (kinds != null) {
-            kinds.get(kind).incrementAndGet();
+            kinds.get(kind).increment();
+        }
+    }
+
+    @Override
+    public void unreferenced(DiskName disk, int count) {
+        AtomicInteger gauge = unreferenced.get(disk);
+        if (gauge != null) {
+            gauge.set(count);
         }
     }
 }

@@ -30,6 +30,7 @@ import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalVolumes;
+import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.VolumeId;
@@ -44,6 +45,7 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
@@ -79,6 +81,8 @@ class ClusterModeTest {
     private TestRoot root;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final Map<String, DriverAssembly> nodes = new HashMap<>();
+    /** Each node's metrics, as its /q/metrics would show them. */
+    private final Map<String, SimpleMeterRegistry> metrics = new HashMap<>();
     private ControllerGrpc.ControllerBlockingStub controller;
 
     @BeforeEach
@@ -113,6 +117,7 @@ class ClusterModeTest {
         }
         running.clear();
         nodes.clear();
+        metrics.clear();
         KubernetesClient client = server.createClient();
         for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
             volume.getMetadata().setFinalizers(List.of());
@@ -226,23 +231,33 @@ class ClusterModeTest {
     void aVolumeNoResourceReferencesIsReportedThenDeletedAfterTheGracePeriod() throws Exception {
         DriverAssembly nodeA = nodes.get("node-a");
         LocalVolumes disks = new LocalVolumes(new NodeName("node-a"), List.of(disk("node-a")));
+        // Made "a few seconds from now" (a clock ahead of the agent's): the agent waits out the grace period from
+        // the creation time too, so the orphan stays long enough to be seen in the gauge.
         VolumeRecord orphan = disks.create(new VolumeRecord(new VolumeId("node-a", "d1", "lost_volume_0"), "lost",
                 dev.ordinal.allocator.model.Layout.DIR, Capacity.ofMiB(5), false, "", Map.of("layout", "dir"),
-                ClaimRef.NONE, ContentSource.NONE, Instant.now()));
+                ClaimRef.NONE, ContentSource.NONE, Instant.now().plusSeconds(4)));
         Path data = root.path().resolve("node-a/disks/d1/volumes/lost_volume_0/data");
         assertTrue(Files.isDirectory(data));
         NodeAgent agent = nodeA.background().stream().filter(NodeAgent.class::isInstance).map(NodeAgent.class::cast)
                 .findFirst().orElseThrow();
-        await().atMost(Duration.ofSeconds(20)).until(() -> agent.orphans().contains(orphan.id().toString())
-                || !Files.exists(data));
+        await().atMost(Duration.ofSeconds(20)).until(() -> agent.orphans().contains(orphan.id().toString()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> unreferencedGauge("node-a") == 1);
+        assertTrue(Files.exists(data), "deleted before its grace period was over");
         // A volume made through a resource beside it is never taken for a leak, nor is its snapshot.
         Volume kept = pinned("kept", 5 * MIB, "node-a");
         String snapshotId = controller.createSnapshot(CreateSnapshotRequest.newBuilder().setName("kept-snap")
                 .setSourceVolumeId(kept.getVolumeId()).build()).getSnapshot().getSnapshotId();
         await().atMost(Duration.ofSeconds(20)).until(() -> !Files.exists(data));
+        // Gone, so no longer counted: the gauge (and OrdinalOrphansFound on it) falls without a restart.
+        await().atMost(Duration.ofSeconds(5)).until(() -> unreferencedGauge("node-a") == 0);
         assertTrue(Files.isDirectory(dataOf(kept)));
         assertTrue(Files.isDirectory(root.path().resolve("node-a/disks/d1/snapshots")
                 .resolve(snapshotId.substring(snapshotId.lastIndexOf(':') + 1))));
+    }
+
+    private double unreferencedGauge(String node) {
+        return metrics.get(node).get("ordinal.orphans").tags("node", node, "disk", "d1", "kind", "unreferenced")
+                .gauge().value();
     }
 
     private Volume createOrdinal(int ordinal, long bytes) {
@@ -271,9 +286,13 @@ class ClusterModeTest {
     }
 
     private void startNode(String node) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DriverMetrics nodeMetrics = DriverMetrics.into(registry, Duration.ofMinutes(1), 1000);
+        running.add(nodeMetrics);
         DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.NODE, node, List.of(disk(node)),
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10)), nodeMetrics);
         nodes.put(node, assembly);
+        metrics.put(node, registry);
         running.add(() -> {
             DriverAssembly still = nodes.remove(node);
             if (still != null) {

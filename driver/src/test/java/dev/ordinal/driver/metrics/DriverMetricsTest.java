@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What an operator reads from the driver's own metrics, produced by real volumes on a real disk: disk capacity
- * and allocation, volumes per layout, per-volume usage as the background sampler measures it, the orphans that
- * start-up recovery found, and mount and mkfs failures as they really happen.
+ * and allocation, volumes per layout, per-volume usage as the background sampler measures it, what start-up
+ * recovery removed, the orphans on a disk now, and mount and mkfs failures as they really happen.
  */
 class DriverMetricsTest {
 
@@ -39,7 +39,7 @@ class DriverMetricsTest {
     private static final Map<String, String> DISK = Map.of("node", MeteredDriver.NODE, "disk", "d1");
 
     @Test
-    void orphansFoundByRecoveryAreCounted() throws IOException {
+    void leftoversRecoveryRemovedAreCountedAndAreNoOrphansAnyMore() throws IOException {
         try (TestRoot root = TestRoot.create("metrics-orphans")) {
             Path disk = root.dir("disks/d1");
             // What a crash leaves: a creation without metadata, a deletion begun but not finished.
@@ -47,11 +47,32 @@ class DriverMetricsTest {
             Path interrupted = root.dir("disks/d1/volumes/.deleting-shop_data-db-1_0123456789ab/data");
             try (MeteredDriver driver = MeteredDriver.start(root.path(), disk, Capacity.ofGiB(1))) {
                 Exposition scrape = driver.scrape();
-                assertEquals(1, scrape.value("ordinal_orphans", with(DISK, "kind", "unfinished_creation")));
-                assertEquals(1, scrape.value("ordinal_orphans", with(DISK, "kind", "interrupted_deletion")));
-                assertEquals(0, scrape.value("ordinal_orphans", with(DISK, "kind", "foreign_link")));
+                assertEquals(1, scrape.value("ordinal_recovery_removed_total",
+                        with(DISK, "kind", "unfinished_creation")));
+                assertEquals(1, scrape.value("ordinal_recovery_removed_total",
+                        with(DISK, "kind", "interrupted_deletion")));
                 assertFalse(Files.exists(unfinished.getParent()));
                 assertFalse(Files.exists(interrupted.getParent()));
+                // Removed, so not orphans: nothing for an alert to stay on.
+                assertEquals(0, scrape.value("ordinal_orphans", with(DISK, "kind", "foreign_link")));
+                assertEquals(0, scrape.value("ordinal_orphans", with(DISK, "kind", "unreferenced")));
+            }
+        }
+    }
+
+    /** A link recovery leaves for an operator is an orphan while it is there, and none once it is removed. */
+    @Test
+    void aForeignLinkCountsUntilAnOperatorRemovesIt() throws IOException {
+        try (TestRoot root = TestRoot.create("metrics-links")) {
+            Path disk = root.dir("disks/d1");
+            Path target = root.dir("elsewhere/precious");
+            Path link = Files.createSymbolicLink(root.dir("disks/d1/volumes").resolve("shop_data-db-2_0123456789ab"),
+                    target);
+            try (MeteredDriver driver = MeteredDriver.start(root.path(), disk, Capacity.ofGiB(1))) {
+                assertEquals(1, driver.scrape().value("ordinal_orphans", with(DISK, "kind", "foreign_link")));
+                assertTrue(Files.isDirectory(target), "recovery followed the link");
+                Files.delete(link);
+                assertEquals(0, driver.scrape().value("ordinal_orphans", with(DISK, "kind", "foreign_link")));
             }
         }
     }

@@ -107,7 +107,8 @@ class PrometheusScrapeTest {
         for (String name : new String[] {"csi_plugin_operations_seconds_bucket", "ordinal_disk_capacity_bytes",
             "ordinal_disk_allocated_bytes", "ordinal_disk_available_bytes", "ordinal_volumes",
             "ordinal_volume_used_bytes", "ordinal_volume_capacity_bytes", "ordinal_mount_failures_total",
-            "ordinal_format_failures_total", "ordinal_orphans", "process_cpu_seconds_total"}) {
+            "ordinal_format_failures_total", "ordinal_orphans", "ordinal_recovery_removed_total",
+            "process_cpu_seconds_total"}) {
             assertTrue(body.contains("\n" + name + "{") || body.contains("\n" + name + " "),
                     () -> name + " missing from the scrape:\n" + body);
         }
@@ -122,6 +123,30 @@ class PrometheusScrapeTest {
             assertEquals("", lint.output().strip(), () -> "promtool found problems: " + lint);
         } finally {
             Files.deleteIfExists(scrape);
+        }
+    }
+
+    /**
+     * {@code curl -s .../q/metrics | promtool check metrics} as printed: curl asks for anything ({@code *}{@code /*})
+     * and gets the text format, which promtool reads (Quarkus alone answered OpenMetrics, whose escaped quotes in
+     * HELP stopped promtool's parser and whose counters it found without help).
+     */
+    @Test
+    void aScrapeAsCurlAsksForItPassesPromtool() throws Exception {
+        for (String accept : new String[] {"*/*", null}) {
+            String body = scrape(accept);
+            assertFalse(body.contains("# EOF"), "OpenMetrics for Accept " + accept);
+            assertTrue(body.contains("\n# HELP system_cpu_usage "), body);
+            Path scrape = Files.createTempFile("ordinal-scrape-", ".txt");
+            try {
+                Files.writeString(scrape, body);
+                HostProcess.Result lint = HostProcess.run(Duration.ofSeconds(30), scrape, "promtool", "check",
+                        "metrics");
+                assertEquals(0, lint.exitCode(), lint::toString);
+                assertEquals("", lint.output().strip(), () -> "promtool found problems: " + lint);
+            } finally {
+                Files.deleteIfExists(scrape);
+            }
         }
     }
 
@@ -185,14 +210,14 @@ class PrometheusScrapeTest {
         return ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
     }
 
-    /**
-     * A scrape in the format {@code accept} asks for: Quarkus answers {@code text/plain} with the Prometheus text
-     * format, which promtool reads, and anything else (curl's {@code *}{@code /*}, Prometheus' own preference) with
-     * OpenMetrics.
-     */
+    /** A scrape with this Accept header (null: none), which {@link MetricsFormat} answers in the text format. */
     private static String scrape(String accept) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + managementPort() + "/q/metrics")).header("Accept", accept).build(),
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort() + "/q/metrics"));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return response.body();
