@@ -242,9 +242,38 @@ public final class Beneath {
         return argv("umount", target, List.of(mountId));
     }
 
-    /** Runs a prepared mount, bind or umount call; the exit code is the caller's to read. */
-    static Command.Result call(List<String> argv) {
-        return Command.run(java.time.Duration.ofMinutes(2), argv);
+    /** Runs a prepared mount or bind ({@link #bindArgs}, {@link #mountArgs}); a failure is thrown. */
+    static void call(String what, List<String> argv) {
+        Command.Result result = Command.run(java.time.Duration.ofMinutes(2), argv);
+        if (!result.ok()) {
+            throw failure(what, result);
+        }
+    }
+
+    /**
+     * Unmounts mount {@code mountId} at {@code target}; another mount there is refused (FAILED_PRECONDITION), no
+     * mount there is success.
+     */
+    static void unmount(RootedPath target, String mountId) {
+        // A path lookup in flight (another RPC checking the same path, kubelet's stat) pins the mount for a moment
+        // and umount(2) answers EBUSY (found by RaceTest: publish and unpublish racing on one target answered
+        // INTERNAL). A few short retries ride that out; a mount still busy after them is in real use.
+        for (long pause = 5; ; pause *= 2) {
+            Command.Result result = Command.run(java.time.Duration.ofMinutes(2), umountArgs(target, mountId));
+            if (result.ok()) {
+                return;
+            }
+            if (result.exitCode() != 7 || pause > 160) {
+                throw result.exitCode() == 7 ? new DriverError.FailedPrecondition("unmount of " + target
+                        + " refused: the mount is busy (in use)") : failure("unmount of " + target, result);
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DriverError.Internal("interrupted while unmounting " + target, e);
+            }
+        }
     }
 
     /** The error a failed call stands for: a link or moved path is the caller's mistake, the rest is ours. */

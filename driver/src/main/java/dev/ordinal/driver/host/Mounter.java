@@ -2,7 +2,6 @@ package dev.ordinal.driver.host;
 
 import dev.ordinal.driver.error.DriverError;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,35 +40,21 @@ public final class Mounter {
      * is walked, nothing is unmounted and the call fails with FAILED_PRECONDITION.
      */
     public static void unmount(RootedPath target, MountEntry expected) {
-        // A path lookup in flight (another RPC checking the same path, kubelet's stat) pins the mount for a moment
-        // and umount(2) answers EBUSY (found by RaceTest: publish and unpublish racing on one target answered
-        // INTERNAL). A few short retries ride that out; a mount still busy after them is in real use.
-        Command.Result result = null;
-        for (long pause = 5; pause <= 160; pause *= 2) {
-            result = Beneath.call(Beneath.umountArgs(target, expected.id()));
-            if (result.exitCode() != 7) {
-                break;
-            }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (!result.ok()) {
+        try {
+            Beneath.unmount(target, expected.id());
+        } catch (DriverError e) {
             HostFailures.mountFailed("unmount");
-            throw result.exitCode() == 7 ? new DriverError.FailedPrecondition("unmount of " + target
-                    + " refused: the mount is busy (in use)") : Beneath.failure("unmount of " + target, result);
+            throw e;
         }
     }
 
     /** Runs a mount through {@link Beneath}; a failure is reported to {@link HostFailures}, then thrown. */
     private static void checkMount(String operation, String what, List<String> argv) {
-        Command.Result result = Beneath.call(argv);
-        if (!result.ok()) {
+        try {
+            Beneath.call(what, argv);
+        } catch (DriverError e) {
             HostFailures.mountFailed(operation);
-            throw Beneath.failure(what, result);
+            throw e;
         }
     }
 
