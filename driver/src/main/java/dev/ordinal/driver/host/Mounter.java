@@ -2,6 +2,7 @@ package dev.ordinal.driver.host;
 
 import dev.ordinal.driver.error.DriverError;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
