@@ -18,8 +18,9 @@ import java.util.Optional;
  * Refuses an oversized request before any service sees it: INVALID_ARGUMENT naming the field, its size and the
  * limit, never echoing the value (a 100 000-byte id echoed into the status overflowed the client's header limit and
  * came back as INTERNAL RST_STREAM; echoed into the log it could fill it). The limits follow the CSI spec's size
- * guidance: 4 KiB per map (parameters, contexts, secrets); ids at most {@link #ID_BYTES} (the longest id this
- * driver makes: an NFS id with a long sub-directory); paths and every other string 4096 bytes, as PATH_MAX.
+ * guidance: 4 KiB per map (parameters, contexts; not secrets, which are never read); ids at most {@link #ID_BYTES}
+ * (the longest id this driver makes: an NFS id with a long sub-directory); paths and every other string 4096 bytes,
+ * as PATH_MAX.
  */
 final class RequestLimits implements ServerInterceptor {
 
@@ -59,6 +60,10 @@ final class RequestLimits implements ServerInterceptor {
         for (Map.Entry<Descriptors.FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
             Descriptors.FieldDescriptor descriptor = field.getKey();
             String name = prefix + descriptor.getName();
+            if (descriptor.isMapField() && descriptor.getName().equals("secrets")) {
+                // Never read, logged or echoed by this driver; a CO may carry certificates there.
+                continue;
+            }
             if (descriptor.isMapField()) {
                 long bytes = 0;
                 for (Object entry : (List<?>) field.getValue()) {

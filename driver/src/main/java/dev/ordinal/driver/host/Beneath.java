@@ -114,7 +114,9 @@ public final class Beneath {
                 return $m if $ok && $now != $before && defined $path && $path eq $expected;
                 my $actual = readlink(at($t)) // '?';
                 close($m) if $ok;
-                syscall($umount2, $actual, 8);
+                # The new mount is reached through the held parent when the name still shows it (the parent was
+                # moved): no path is resolved again. Otherwise by the path the kernel reports, the last part unfollowed.
+                syscall($umount2, ($ok && $now != $before) ? at($dir, $name) : $actual, 8);
                 fail(6, "the mount landed at $actual, not at $expected (a part of the path moved); it was undone");
             }
             if ($op eq 'stat') {
