@@ -19,6 +19,7 @@ import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
+import dev.ordinal.driver.host.CreatedPaths;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
@@ -141,8 +142,9 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             settings.nfs().exports().forEach(e -> reserved.add(e.local()));
             reserved.add(settings.nfs().stateDir());
             NodePaths paths = new NodePaths(settings.publishRoots(), reserved);
-            NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(), paths);
-            nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, Clock.systemUTC());
+            CreatedPaths created = new CreatedPaths(settings.nfs().stateDir());
+            NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(), paths, created);
+            nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, created, Clock.systemUTC());
             services.add(new NodeService(nodeVolumes, nfsNode, settings.node().value(), settings.maxVolumesPerNode(),
                     topology));
             metrics.watchNode(settings.node(), volumes);

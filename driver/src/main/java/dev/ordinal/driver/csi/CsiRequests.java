@@ -32,6 +32,14 @@ final class CsiRequests {
     private static final Set<String> FORBIDDEN_FLAGS = Set.of("bind", "rbind", "remount", "move", "suid", "dev",
             "loop", "make-shared", "make-rshared", "shared", "rshared", "errors=panic");
     private static final Pattern FORBIDDEN_FLAG_PREFIX = Pattern.compile("(?i)(loop|offset|sizelimit|x-|helper)[=-]?.*");
+    /**
+     * Options that reach the filesystem and can lose or corrupt data: a journal or log device or superblock the
+     * caller chooses (logdev=, rtdev=, sb=, journal_dev=, journal_path=), write barriers off, errors ignored.
+     */
+    private static final Pattern DANGEROUS_FLAG = Pattern.compile(
+            "(?i)(nobarrier|barrier=0|errors=continue|(logdev|rtdev|sb|journal_dev|journal_path|journal_async_commit)(=.*)?)");
+    /** Skipping the journal replay is safe only on a read-only mount: a writable one corrupts the filesystem. */
+    private static final Set<String> READ_ONLY_ONLY_FLAGS = Set.of("noload", "norecovery");
 
     private CsiRequests() {
     }
@@ -86,7 +94,7 @@ final class CsiRequests {
         return switch (capability.getAccessTypeCase()) {
             case BLOCK -> VolumeCapability.block(mode);
             case MOUNT -> new VolumeCapability(mode, false, fsType(capability.getMount().getFsType()),
-                    mountFlags(capability.getMount().getMountFlagsList()));
+                    mountFlags(capability.getMount().getMountFlagsList(), mode.readOnly()));
             case ACCESSTYPE_NOT_SET -> throw new DriverError.InvalidArgument(
                     "volume_capability.access_type is required (block or mount)");
         };
@@ -125,7 +133,9 @@ final class CsiRequests {
         return fsType;
     }
 
-    private static List<String> mountFlags(List<String> flags) {
+    private static List<String> mountFlags(List<String> flags, boolean readOnlyMode) {
+        boolean readOnly = readOnlyMode || flags.stream().anyMatch(f -> f.equalsIgnoreCase("ro"))
+                && flags.stream().noneMatch(f -> f.equalsIgnoreCase("rw"));
         for (String flag : flags) {
             // The flag itself is not repeated in the message: the spec warns that mount flags may be sensitive.
             if (!MOUNT_FLAG.matcher(flag).matches()) {
@@ -138,6 +148,16 @@ final class CsiRequests {
                 int eq = flag.indexOf('=');
                 throw new DriverError.InvalidArgument("mount flag '" + (eq < 0 ? flag : flag.substring(0, eq) + "=...")
                         + "' is not allowed: it would change what is mounted or how the node treats it");
+            }
+            if (DANGEROUS_FLAG.matcher(flag).matches()) {
+                int eq = flag.indexOf('=');
+                throw new DriverError.InvalidArgument("mount flag '" + (eq < 0 || flag.startsWith("barrier")
+                        || flag.startsWith("errors") ? flag : flag.substring(0, eq) + "=...")
+                        + "' is not allowed: it reaches the filesystem and can lose or corrupt data");
+            }
+            if (!readOnly && READ_ONLY_ONLY_FLAGS.contains(flag.toLowerCase(java.util.Locale.ROOT))) {
+                throw new DriverError.InvalidArgument("mount flag '" + flag + "' is allowed only on a read-only mount:"
+                        + " a writable filesystem mounted without its journal replayed gets corrupted");
             }
         }
         return List.copyOf(flags);

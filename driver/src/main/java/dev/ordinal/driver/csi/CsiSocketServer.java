@@ -76,6 +76,7 @@ public final class CsiSocketServer implements AutoCloseable {
         EpollEventLoopGroup workers = new EpollEventLoopGroup(1, threads("csi-io", false));
         ExecutorService handlers = Executors.newFixedThreadPool(handlerThreads, threads("csi-handler", true));
         RpcObserver observer = new RpcObserver(registry);
+        RequestLimits limits = new RequestLimits();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -90,7 +91,8 @@ public final class CsiSocketServer implements AutoCloseable {
                     }
                 });
         for (BindableService service : services) {
-            builder.addService(ServerInterceptors.intercept(service, observer));
+            // The last interceptor runs first: the observer logs and times what the limits refuse too.
+            builder.addService(ServerInterceptors.intercept(service, limits, observer));
         }
         Server server = builder.build().start();
         // 0660: only root (kubelet and the sidecars run as root) and the socket's group may talk to the driver.

@@ -96,8 +96,8 @@ final class RpcObserver implements ServerInterceptor {
         }
         String line = String.format("rpc=%s volume=%s code=%s duration_ms=%.2f%s", method,
                 subject.isEmpty() ? "-" : subject, status.getCode(), nanos / 1e6,
-                status.getDescription() == null ? "" : " message=\"" + status.getDescription().replace('"', '\'')
-                        + "\"");
+                status.getDescription() == null ? "" : " message=\""
+                        + CsiStatus.printable(status.getDescription()).replace('"', '\'') + "\"");
         if (quiet) {
             LOG.debug(line);
         } else if (status.isOk() || status.getCode() == Status.Code.ABORTED || status.getCode() == Status.Code.NOT_FOUND) {
@@ -116,7 +116,8 @@ final class RpcObserver implements ServerInterceptor {
             if (descriptor != null && descriptor.getType() == Descriptors.FieldDescriptor.Type.STRING) {
                 String value = (String) m.getField(descriptor);
                 if (!value.isEmpty()) {
-                    return value.length() > 160 ? value.substring(0, 160) + "..." : value.replaceAll("\\p{Cntrl}", "?");
+                    // One RPC, one line: a newline in an id must not forge a line of its own.
+                    return CsiStatus.printable(value.length() > 160 ? value.substring(0, 160) + "..." : value);
                 }
             }
         }

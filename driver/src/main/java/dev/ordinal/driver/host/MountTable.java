@@ -45,7 +45,7 @@ public final class MountTable {
             if (dash + 2 >= f.length) {
                 continue;
             }
-            parsed.add(new MountEntry(f[2], unescape(f[3]), Path.of(unescape(f[4])), f[5], f[dash + 1],
+            parsed.add(new MountEntry(f[0], f[2], unescape(f[3]), Path.of(unescape(f[4])), f[5], f[dash + 1],
                     unescape(f[dash + 2])));
         }
         return new MountTable(List.copyOf(parsed));
@@ -92,7 +92,7 @@ public final class MountTable {
         Path rest = best.mountPoint().relativize(wanted);
         String root = rest.toString().isEmpty() ? best.root()
                 : (best.root().endsWith("/") ? best.root() : best.root() + "/") + rest;
-        return Optional.of(new MountEntry(best.device(), root, wanted, best.options(), best.fsType(), best.source()));
+        return Optional.of(new MountEntry(best.id(), best.device(), root, wanted, best.options(), best.fsType(), best.source()));
     }
 
     /** Every mount point at which the directory {@code source} is visible through a bind mount. */
@@ -105,6 +105,11 @@ public final class MountTable {
         return entries.stream()
                 .filter(e -> e.sameTreeAs(tree.get()) && !e.mountPoint().equals(wanted))
                 .toList();
+    }
+
+    /** Every mount that shows the same directory tree as {@code tree} (a stage, its publishes, their binds). */
+    public List<MountEntry> showing(MountEntry tree) {
+        return entries.stream().filter(e -> e.sameTreeAs(tree)).toList();
     }
 
     /** Every mount point whose source is the given device (a loop device, for an image volume). */

@@ -2,6 +2,7 @@ package dev.ordinal.driver.local;
 
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.host.Mounter;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
@@ -20,8 +21,8 @@ abstract sealed class BoundTreeStore implements LayoutStore permits DirStore, Su
     }
 
     @Override
-    public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
-        Mounter.bind(files.data(), staging, capability.mode().readOnly(), capability.mountFlags());
+    public void stage(VolumeFiles files, VolumeRecord record, RootedPath staging, VolumeCapability capability) {
+        Mounter.bind(RootedPath.own(files.data()), staging, capability.mode().readOnly(), capability.mountFlags());
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.ordinal.driver.host.FilesystemStats;
 import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.host.Mounter;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
@@ -63,7 +64,7 @@ final class ImageStore implements LayoutStore {
     }
 
     @Override
-    public void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability) {
+    public void stage(VolumeFiles files, VolumeRecord record, RootedPath staging, VolumeCapability capability) {
         Path device = LoopDevices.attach(files.image());
         long deviceBytes = deviceMatchingImage(files, device);
         if (record.block()) {
@@ -84,9 +85,9 @@ final class ImageStore implements LayoutStore {
         Mounter.mount(device, staging, record.fsType(), capability.mode().readOnly(),
                 mountOptions(record, capability));
         if (record.fsType().equals("xfs") && !capability.mode().readOnly()
-                && Filesystems.xfsBytes(staging) < deviceBytes) {
+                && Filesystems.xfsBytes(staging.path()) < deviceBytes) {
             LOG.infof("volume=%s growing xfs to %d bytes after mounting", record.id(), deviceBytes);
-            Filesystems.growXfs(staging);
+            Filesystems.growXfs(staging.path());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.ordinal.driver.local;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
@@ -34,7 +35,7 @@ sealed interface LayoutStore permits ImageStore, BoundTreeStore {
     boolean inUse(VolumeFiles files, MountTable mounts);
 
     /** Makes {@code staging} show the volume (for block access: makes the device exist). */
-    void stage(VolumeFiles files, VolumeRecord record, Path staging, VolumeCapability capability);
+    void stage(VolumeFiles files, VolumeRecord record, RootedPath staging, VolumeCapability capability);
 
     /** Undoes what {@link #stage} set up beyond the staging mount itself (a loop device, for images). */
     void release(VolumeFiles files, MountTable mounts);

@@ -1,18 +1,17 @@
 package dev.ordinal.driver.local;
 
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Beneath;
+import dev.ordinal.driver.host.CreatedPaths;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
-import dev.ordinal.driver.host.Trees;
+import dev.ordinal.driver.host.RootedPath;
+import dev.ordinal.driver.model.AccessMode;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
-import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -23,62 +22,89 @@ import java.util.Optional;
 public final class LocalMounts {
 
     private final LocalVolumes volumes;
+    private final CreatedPaths created;
 
-    public LocalMounts(LocalVolumes volumes) {
+    public LocalMounts(LocalVolumes volumes, CreatedPaths created) {
         this.volumes = volumes;
+        this.created = created;
     }
 
-    public void stage(VolumeRecord record, Path staging, VolumeCapability capability) {
+    public void stage(VolumeRecord record, RootedPath staging, VolumeCapability capability) {
         VolumeFiles files = volumes.files(record.id());
         LayoutStore store = volumes.store(record);
         requireBacking(store, files, record.id());
-        Trees.createDirectories(staging);
+        // The CO makes the staging directory; it is made here too (through no link) for COs that do not, and never
+        // removed: it is not ours.
+        requireDirectory("staging_target_path", staging, Beneath.makeDirectory(staging));
         MountTable mounts = MountTable.read();
-        Optional<MountEntry> current = mounts.at(staging);
+        Optional<MountEntry> current = mounts.at(staging.path());
+        Optional<MountEntry> expected = store.expectedTree(files, mounts);
         if (current.isPresent()) {
-            // Already staged: the same volume there is success (a retry); anything else is a conflict.
-            Optional<MountEntry> expected = store.expectedTree(files, mounts);
+            // Already staged: the same volume there, staged the same way, is success (a retry); anything else is a
+            // conflict.
             if (expected.isPresent() && current.get().sameTreeAs(expected.get())) {
+                requireSameStage(record, staging, current.get(), capability);
                 return;
             }
-            throw new DriverError.AlreadyExists("staging path " + staging + " already has " + current.get().source()
+            throw new DriverError.AlreadyExists("staging path " + staging + " already has " + describe(current.get())
                     + " mounted, not volume " + record.id());
+        }
+        if (!record.fsType().isEmpty() && !capability.fsType().isEmpty()
+                && !capability.fsType().equals(record.fsType())) {
+            throw new DriverError.InvalidArgument("volume " + record.id() + " holds a " + record.fsType()
+                    + " filesystem, not " + capability.fsType());
+        }
+        // One staging path per volume and node: a second one is an incompatible stage.
+        Optional<MountEntry> elsewhere = expected.flatMap(tree -> mounts.showing(tree).stream().findFirst());
+        if (!record.block() && elsewhere.isPresent()) {
+            throw new DriverError.AlreadyExists("volume " + record.id() + " is already staged (mounted at "
+                    + elsewhere.get().mountPoint() + "), not at " + staging);
         }
         store.stage(files, record, staging, capability);
     }
 
-    public void unstage(VolumeRecord record, Path staging) {
+    /**
+     * Unmounts the volume from {@code staging} only if what is mounted there is this volume; another mount there
+     * is refused and left alone, and nothing mounted is success (already unstaged).
+     */
+    public void unstage(VolumeRecord record, RootedPath staging) {
         VolumeFiles files = volumes.files(record.id());
-        Mounter.unmount(staging);
-        volumes.store(record).release(files, MountTable.read());
+        LayoutStore store = volumes.store(record);
+        MountTable mounts = MountTable.read();
+        Optional<MountEntry> current = mounts.at(staging.path());
+        if (current.isPresent()) {
+            requireOurs(record, store, files, mounts, current.get(), "staging_target_path", staging);
+            Mounter.unmount(staging, current.get());
+        }
+        store.release(files, MountTable.read());
     }
 
-    public void publish(VolumeRecord record, Path staging, Path target, boolean readOnly,
+    public void publish(VolumeRecord record, RootedPath staging, RootedPath target, boolean readOnly,
             VolumeCapability capability) {
         VolumeFiles files = volumes.files(record.id());
         LayoutStore store = volumes.store(record);
         requireBacking(store, files, record.id());
         MountTable mounts = MountTable.read();
-        Path source;
+        RootedPath source;
+        Optional<MountEntry> wanted;
         if (record.block()) {
-            source = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
+            Path device = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
                     "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
-            createFile(target);
+            source = RootedPath.own(device);
+            wanted = mounts.treeOf(device);
         } else {
             Optional<MountEntry> expected = store.expectedTree(files, mounts);
-            Optional<MountEntry> staged = mounts.at(staging);
+            Optional<MountEntry> staged = mounts.at(staging.path());
             if (staged.isEmpty() || expected.isEmpty() || !staged.get().sameTreeAs(expected.get())) {
                 throw new DriverError.FailedPrecondition("volume " + record.id() + " is not staged at " + staging
                         + "; call NodeStageVolume first");
             }
             source = staging;
-            Trees.createDirectories(target);
+            wanted = staged;
         }
-        Optional<MountEntry> current = mounts.at(target);
+        Optional<MountEntry> current = mounts.at(target.path());
         if (current.isPresent()) {
-            Optional<MountEntry> wanted = mounts.treeOf(source);
-            if (record.block() ? wanted.isPresent() && current.get().sameTreeAs(wanted.get())
-                    : current.get().sameTreeAs(mounts.at(staging).orElseThrow())) {
+            if (wanted.isPresent() && current.get().sameTreeAs(wanted.get())) {
                 if (current.get().readOnly() != readOnly) {
                     throw new DriverError.AlreadyExists("volume " + record.id() + " is already published at " + target
                             + " " + (current.get().readOnly() ? "read-only" : "read-write") + ", not "
@@ -86,23 +112,114 @@ public final class LocalMounts {
                 }
                 return;
             }
-            throw new DriverError.AlreadyExists("target path " + target + " already has " + current.get().source()
+            throw new DriverError.AlreadyExists("target path " + target + " already has " + describe(current.get())
                     + " mounted, not volume " + record.id());
         }
+        if (capability.mode() == AccessMode.SINGLE_NODE_SINGLE_WRITER && wanted.isPresent()) {
+            // The spec: a volume with this mode is published at one target only.
+            Optional<MountEntry> other = mounts.showing(wanted.get()).stream()
+                    .filter(m -> !m.mountPoint().equals(staging.path()) && !m.mountPoint().equals(target.path()))
+                    .findFirst();
+            if (other.isPresent()) {
+                throw new DriverError.FailedPrecondition("volume " + record.id() + " has access mode "
+                        + "SINGLE_NODE_SINGLE_WRITER and is already published at " + other.get().mountPoint());
+            }
+        }
+        makeTarget(record, target);
         Mounter.bind(source, target, readOnly, capability.mountFlags());
     }
 
-    public void unpublish(Path target) {
-        Mounter.unmount(target);
-        try {
-            Files.deleteIfExists(target);
-        } catch (DirectoryNotEmptyException e) {
-            // Not ours to empty: files written into an unmounted target belong to whoever wrote them.
-            throw new DriverError.FailedPrecondition("target path " + target
-                    + " is not mounted but holds files; it was left in place");
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot remove target path " + target + ": " + e.getMessage(), e);
+    /**
+     * Unmounts the volume from {@code target} only if what is mounted there is this volume, then removes the
+     * directory or block file only if this volume's publish created it (and it is still that object, empty).
+     * Another mount there is refused and left alone; a path where nothing of ours is, is success (the spec's
+     * idempotent unpublish), whatever else is there.
+     */
+    public void unpublish(VolumeRecord record, RootedPath target) {
+        VolumeFiles files = volumes.files(record.id());
+        LayoutStore store = volumes.store(record);
+        MountTable mounts = MountTable.read();
+        for (Optional<MountEntry> current = mounts.at(target.path()); current.isPresent();
+                current = mounts.at(target.path())) {
+            requireOurs(record, store, files, mounts, current.get(), "target_path", target);
+            Mounter.unmount(target, current.get());
+            mounts = MountTable.read();
         }
+        created.remove(record.id().toString(), target);
+    }
+
+    /**
+     * The target as the spec wants it: made by us (a directory, or an empty file for block), or for a mount an
+     * existing empty directory. A non-empty directory, a file we did not make, or anything else is refused.
+     */
+    private void makeTarget(VolumeRecord record, RootedPath target) {
+        String kind = record.block() ? "file" : "dir";
+        Beneath.Made made = created.make(record.id().toString(), target, kind);
+        if (made.created()) {
+            return;
+        }
+        boolean ours = created.find(record.id().toString(), target.path()).isPresent();
+        Beneath.Found found = Beneath.stat(target);
+        if (!found.kind().equals(kind)) {
+            throw new DriverError.FailedPrecondition("target path " + target + " is " + found.describe() + ", not a "
+                    + (record.block() ? "file for a block device" : "directory") + "; it was left in place");
+        }
+        if (record.block() && !ours) {
+            throw new DriverError.FailedPrecondition("target path " + target + " is " + found.describe()
+                    + " that this driver did not create; a block volume is published only onto a file it creates");
+        }
+        if (!record.block() && !found.empty()) {
+            throw new DriverError.FailedPrecondition("target path " + target + " is " + found.describe()
+                    + "; a volume is published only onto an empty directory");
+        }
+    }
+
+    /** Per-mount options a stage's flags show in mountinfo, which a retry must ask for again. */
+    private static final java.util.Set<String> VISIBLE_FLAGS = java.util.Set.of("noexec", "nodev", "nosuid",
+            "noatime", "nodiratime");
+
+    /** A retried stage must ask for what is staged: the same filesystem, read-only or not, and mount flags. */
+    private static void requireSameStage(VolumeRecord record, RootedPath staging, MountEntry current,
+            VolumeCapability capability) {
+        if (!record.fsType().isEmpty() && !capability.fsType().isEmpty()
+                && !capability.fsType().equals(current.fsType())) {
+            throw new DriverError.AlreadyExists("volume " + record.id() + " is staged at " + staging + " as "
+                    + current.fsType() + ", not " + capability.fsType());
+        }
+        if (current.readOnly() != capability.mode().readOnly()) {
+            throw new DriverError.AlreadyExists("volume " + record.id() + " is staged at " + staging + " "
+                    + (current.readOnly() ? "read-only" : "read-write") + ", not as asked");
+        }
+        java.util.Set<String> shown = java.util.Set.of(current.options().split(","));
+        for (String flag : capability.mountFlags()) {
+            if (VISIBLE_FLAGS.contains(flag) && !shown.contains(flag)) {
+                throw new DriverError.AlreadyExists("volume " + record.id() + " is staged at " + staging
+                        + " without mount flag " + flag);
+            }
+        }
+    }
+
+    private static void requireOurs(VolumeRecord record, LayoutStore store, VolumeFiles files, MountTable mounts,
+            MountEntry current, String field, RootedPath path) {
+        // Any mount of the volume (its filesystem, a bind of its data or of its loop device node) shows its tree.
+        Optional<MountEntry> expected = store.expectedTree(files, mounts);
+        if (expected.isPresent() && current.sameTreeAs(expected.get())) {
+            return;
+        }
+        throw new DriverError.FailedPrecondition(field + " " + path + " has " + describe(current)
+                + " mounted, which is not volume " + record.id() + "; it was left in place");
+    }
+
+    private static void requireDirectory(String field, RootedPath path, Beneath.Made made) {
+        if (!made.kind().equals("dir")) {
+            throw new DriverError.FailedPrecondition(field + " " + path + " is a " + made.kind()
+                    + ", not a directory");
+        }
+    }
+
+    /** What a mount is, for a message: its source and type, and what of it is shown. */
+    static String describe(MountEntry entry) {
+        return entry.source() + " (" + entry.fsType() + (entry.root().equals("/") ? "" : ", " + entry.root()) + ")";
     }
 
     /**
@@ -139,17 +256,6 @@ public final class LocalMounts {
         if (!store.backingPresent(files)) {
             throw new DriverError.FailedPrecondition("the data of volume " + id + " is missing from its disk ("
                     + files.dir() + ")");
-        }
-    }
-
-    private static void createFile(Path path) {
-        try {
-            Files.createDirectories(path.getParent());
-            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createFile(path);
-            }
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot create block target file " + path + ": " + e.getMessage(), e);
         }
     }
 }

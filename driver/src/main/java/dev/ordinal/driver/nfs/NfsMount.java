@@ -1,6 +1,7 @@
 package dev.ordinal.driver.nfs;
 
-import dev.ordinal.driver.host.Command;
+import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.host.RootedPath;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,16 +22,7 @@ public final class NfsMount {
 
     public static List<String> argv(NfsVolumeId id, Path staging, List<String> parameterOptions,
             List<String> capabilityFlags, boolean readOnly) {
-        Set<String> options = new LinkedHashSet<>(parameterOptions);
-        capabilityFlags.forEach(flag -> {
-            NfsParameters.checkOption(flag);
-            options.add(flag);
-        });
-        if (readOnly) {
-            // Last, so that no "rw" among the options above can make a read-only volume writable (the last wins).
-            options.remove("ro");
-            options.add("ro");
-        }
+        List<String> options = options(parameterOptions, capabilityFlags, readOnly);
         List<String> argv = new ArrayList<>(List.of("mount", "-t", "nfs"));
         if (!options.isEmpty()) {
             argv.add("-o");
@@ -42,9 +34,23 @@ public final class NfsMount {
         return List.copyOf(argv);
     }
 
-    static void mount(NfsVolumeId id, Path staging, List<String> parameterOptions, List<String> capabilityFlags,
+    static List<String> options(List<String> parameterOptions, List<String> capabilityFlags, boolean readOnly) {
+        Set<String> options = new LinkedHashSet<>(parameterOptions);
+        capabilityFlags.forEach(flag -> {
+            NfsParameters.checkOption(flag);
+            options.add(flag);
+        });
+        if (readOnly) {
+            // Last, so that no "rw" among the options above can make a read-only volume writable (the last wins).
+            options.remove("ro");
+            options.add("ro");
+        }
+        return List.copyOf(options);
+    }
+
+    /** Mounts as {@link #argv} says, onto the staging directory reached through no link. */
+    static void mount(NfsVolumeId id, RootedPath staging, List<String> parameterOptions, List<String> capabilityFlags,
             boolean readOnly) {
-        Command.check("NFS mount of " + id.mountSource() + " at " + staging,
-                argv(id, staging, parameterOptions, capabilityFlags, readOnly).toArray(String[]::new));
+        Mounter.mount(id.mountSource(), staging, "nfs", options(parameterOptions, capabilityFlags, readOnly));
     }
 }

@@ -2,18 +2,19 @@ package dev.ordinal.driver.nfs;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Beneath;
+import dev.ordinal.driver.host.CreatedPaths;
 import dev.ordinal.driver.host.FilesystemStats;
 import dev.ordinal.driver.host.Filesystems;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
-import dev.ordinal.driver.host.Trees;
+import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeStats;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.VolumeLocks;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -40,6 +41,7 @@ public final class NfsNodeService {
     private final NodePaths paths;
     private final NodeState state;
     private final UsageCache usage;
+    private final CreatedPaths created;
 
     /**
      * A volume's use against its request, for the metrics. {@code counted} is false until a first walk finished
@@ -52,8 +54,10 @@ public final class NfsNodeService {
         }
     }
 
-    public NfsNodeService(NfsSettings settings, VolumeLocks locks, NodePaths paths, Clock clock) {
+    public NfsNodeService(NfsSettings settings, VolumeLocks locks, NodePaths paths, CreatedPaths created,
+            Clock clock) {
         this.settings = settings;
+        this.created = created;
         this.locks = locks;
         this.paths = paths;
         this.state = new NodeState(settings.stateDir());
@@ -61,17 +65,21 @@ public final class NfsNodeService {
     }
 
     public void stage(String volumeId, String stagingPath, VolumeCapability capability, Map<String, String> context) {
-        Path staging = paths.check("staging_target_path", stagingPath);
+        RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         NfsVolumeId id = find(volumeId);
         requireMount(capability);
         // Parsed before anything is mounted: a malformed context must not leave a mount behind its refusal.
         long capacityBytes = parseLong(context.get(NfsVolumeService.CONTEXT_CAPACITY));
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeStageVolume")) {
-            Trees.createDirectories(staging);
-            Optional<MountEntry> current = MountTable.read().at(staging);
+            Beneath.Made dir = Beneath.makeDirectory(staging);
+            if (!dir.kind().equals("dir")) {
+                throw new DriverError.FailedPrecondition("staging_target_path " + staging + " is a " + dir.kind()
+                        + ", not a directory");
+            }
+            Optional<MountEntry> current = MountTable.read().at(staging.path());
             if (current.isPresent()) {
                 // Already staged: the same volume there is a retry (success); anything else is a conflict.
-                if (!stagedHere(id, staging, current.get())) {
+                if (!stagedHere(id, current.get())) {
                     throw new DriverError.AlreadyExists("staging path " + staging + " already has "
                             + current.get().source() + " mounted, not volume " + id);
                 }
@@ -81,7 +89,7 @@ public final class NfsNodeService {
                         capability.mode().readOnly());
             } else {
                 // The export's own mount options apply; the capability's NFS options cannot change a bind mount.
-                Mounter.bind(localDirectory(id), staging, capability.mode().readOnly(), List.of());
+                Mounter.bind(RootedPath.own(localDirectory(id)), staging, capability.mode().readOnly(), List.of());
             }
             state.put(new NodeState.Staged(id.toString(), capacityBytes,
                     context.getOrDefault(NfsVolumeService.CONTEXT_CLAIM_NAMESPACE, ""),
@@ -91,10 +99,10 @@ public final class NfsNodeService {
     }
 
     public void unstage(String volumeId, String stagingPath) {
-        Path staging = paths.check("staging_target_path", stagingPath);
+        RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         NfsVolumeId id = find(volumeId);
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeUnstageVolume")) {
-            Mounter.unmount(staging);
+            unmountOurs(id, "staging_target_path", staging);
             state.remove(id.toString());
             usage.forget(id.toString());
         }
@@ -102,20 +110,19 @@ public final class NfsNodeService {
 
     public void publish(String volumeId, String stagingPath, String targetPath, boolean readOnly,
             VolumeCapability capability) {
-        Path staging = paths.check("staging_target_path", stagingPath);
-        Path target = paths.check("target_path", targetPath);
+        RootedPath staging = paths.resolve("staging_target_path", stagingPath);
+        RootedPath target = paths.resolve("target_path", targetPath);
         NfsVolumeId id = find(volumeId);
         requireMount(capability);
         boolean ro = readOnly || capability.mode().readOnly();
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodePublishVolume")) {
             MountTable mounts = MountTable.read();
-            Optional<MountEntry> staged = mounts.at(staging);
-            if (staged.isEmpty() || !stagedHere(id, staging, staged.get())) {
+            Optional<MountEntry> staged = mounts.at(staging.path());
+            if (staged.isEmpty() || !stagedHere(id, staged.get())) {
                 throw new DriverError.FailedPrecondition("volume " + id + " is not staged at " + staging
                         + "; call NodeStageVolume first");
             }
-            Trees.createDirectories(target);
-            Optional<MountEntry> current = mounts.at(target);
+            Optional<MountEntry> current = mounts.at(target.path());
             if (current.isPresent()) {
                 if (!current.get().sameTreeAs(staged.get())) {
                     throw new DriverError.AlreadyExists("target path " + target + " already has "
@@ -128,21 +135,46 @@ public final class NfsNodeService {
                 }
                 return;
             }
+            makeTarget(id, target);
             Mounter.bind(staging, target, ro, List.of());
         }
     }
 
+    /**
+     * Unmounts the volume from {@code target} only if that mount is this volume's, then removes the directory
+     * only if this volume's publish made it; see {@link dev.ordinal.driver.local.LocalMounts#unpublish}.
+     */
     public void unpublish(String volumeId, String targetPath) {
-        Path target = paths.check("target_path", targetPath);
+        RootedPath target = paths.resolve("target_path", targetPath);
         NfsVolumeId id = find(volumeId);
         try (VolumeLocks.Held lock = locks.acquire(id.toString(), "NodeUnpublishVolume")) {
-            Mounter.unmount(target);
-            Files.deleteIfExists(target);
-        } catch (DirectoryNotEmptyException e) {
-            throw new DriverError.FailedPrecondition("target path " + target
-                    + " is not mounted but holds files; it was left in place");
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot remove target path " + target + ": " + e.getMessage(), e);
+            unmountOurs(id, "target_path", target);
+            created.remove(id.toString(), target);
+        }
+    }
+
+    /** Unmounts every mount of this volume stacked at {@code path}; any other mount there is refused. */
+    private void unmountOurs(NfsVolumeId id, String field, RootedPath path) {
+        for (Optional<MountEntry> current = MountTable.read().at(path.path()); current.isPresent();
+                current = MountTable.read().at(path.path())) {
+            if (!stagedHere(id, current.get())) {
+                throw new DriverError.FailedPrecondition(field + " " + path + " has " + current.get().source()
+                        + " (" + current.get().fsType() + ") mounted, which is not volume " + id
+                        + "; it was left in place");
+            }
+            Mounter.unmount(path, current.get());
+        }
+    }
+
+    /** A publish target: made here (and recorded), or an existing empty directory; anything else is refused. */
+    private void makeTarget(NfsVolumeId id, RootedPath target) {
+        if (created.make(id.toString(), target, "dir").created()) {
+            return;
+        }
+        Beneath.Found found = Beneath.stat(target);
+        if (!found.kind().equals("dir") || !found.empty()) {
+            throw new DriverError.FailedPrecondition("target path " + target + " is " + found.describe()
+                    + "; a volume is published only onto an empty directory");
         }
     }
 
@@ -234,8 +266,11 @@ public final class NfsNodeService {
         return dir;
     }
 
-    /** Whether the mount at the staging path is this volume's directory. */
-    private boolean stagedHere(NfsVolumeId id, Path staging, MountEntry current) {
+    /**
+     * Whether a mount (at a staging or target path) shows this volume's directory. In bind mode an export that is
+     * not configured here proves nothing and is refused (FAILED_PRECONDITION) before anything is touched.
+     */
+    private boolean stagedHere(NfsVolumeId id, MountEntry current) {
         if (settings.nodeMount() == NfsSettings.NodeMount.NFS) {
             return current.fsType().startsWith("nfs") && current.source().equals(id.mountSource());
         }

@@ -1,6 +1,7 @@
 package dev.ordinal.driver.volume;
 
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.RootedPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -31,6 +32,14 @@ public final class NodePaths {
     }
 
     public Path check(String field, String raw) {
+        return resolve(field, raw).path();
+    }
+
+    /**
+     * The checked path with the root it lies in: everything that changes the path walks it from that root through
+     * no link ({@link dev.ordinal.driver.host.Beneath}), which closes the race the check below leaves open.
+     */
+    public RootedPath resolve(String field, String raw) {
         if (raw.isEmpty()) {
             throw new DriverError.InvalidArgument(field + " is required");
         }
@@ -52,7 +61,7 @@ public final class NodePaths {
             if (normal.startsWith(root) && !normal.equals(root)) {
                 requireNoLink(field, root, normal);
                 requireNotReserved(field, normal);
-                return normal;
+                return new RootedPath(root, normal);
             }
         }
         throw new DriverError.InvalidArgument(field + " '" + raw + "' is outside the directories this node plugin "
@@ -63,7 +72,7 @@ public final class NodePaths {
      * mkdir, mount(8) and unlink all follow symbolic links, so a link planted below a root (a pod can make one in
      * its emptyDir, under the kubelet's directory) would carry a lexically contained path anywhere on the host. The
      * deepest part of the path that exists must be exactly where the text says: its real path is the root's real
-     * path plus the same names. A link swapped in after this check is not caught (see docs/SECURITY.md).
+     * path plus the same names. A link swapped in after this check is refused by the walk every change makes (see docs/SECURITY.md).
      */
     private static void requireNoLink(String field, Path root, Path path) {
         Path existing = path;

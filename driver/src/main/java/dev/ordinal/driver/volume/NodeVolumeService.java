@@ -1,6 +1,8 @@
 package dev.ordinal.driver.volume;
 
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.local.LocalMounts;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.model.VolumeCapability;
@@ -24,24 +26,25 @@ public final class NodeVolumeService {
     private final VolumeLocks locks;
     private final NodePaths paths;
 
-    public NodeVolumeService(LocalVolumes volumes, VolumeLocks locks, NodePaths paths) {
+    public NodeVolumeService(LocalVolumes volumes, VolumeLocks locks, NodePaths paths, CreatedPaths created) {
         this.volumes = volumes;
-        this.mounts = new LocalMounts(volumes);
+        this.mounts = new LocalMounts(volumes, created);
         this.locks = locks;
         this.paths = paths;
     }
 
     public void stage(String volumeId, String stagingPath, VolumeCapability capability) {
-        Path staging = paths.check("staging_target_path", stagingPath);
+        RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         VolumeRecord record = find(volumeId);
         requireCompatible(record, capability);
+        requireStageFilesystem(record, capability);
         try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodeStageVolume")) {
             mounts.stage(record, staging, capability);
         }
     }
 
     public void unstage(String volumeId, String stagingPath) {
-        Path staging = paths.check("staging_target_path", stagingPath);
+        RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         VolumeRecord record = find(volumeId);
         try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodeUnstageVolume")) {
             mounts.unstage(record, staging);
@@ -50,8 +53,8 @@ public final class NodeVolumeService {
 
     public void publish(String volumeId, String stagingPath, String targetPath, boolean readOnly,
             VolumeCapability capability) {
-        Path staging = paths.check("staging_target_path", stagingPath);
-        Path target = paths.check("target_path", targetPath);
+        RootedPath staging = paths.resolve("staging_target_path", stagingPath);
+        RootedPath target = paths.resolve("target_path", targetPath);
         VolumeRecord record = find(volumeId);
         requireCompatible(record, capability);
         try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodePublishVolume")) {
@@ -60,10 +63,10 @@ public final class NodeVolumeService {
     }
 
     public void unpublish(String volumeId, String targetPath) {
-        Path target = paths.check("target_path", targetPath);
+        RootedPath target = paths.resolve("target_path", targetPath);
         VolumeRecord record = find(volumeId);
         try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodeUnpublishVolume")) {
-            mounts.unpublish(target);
+            mounts.unpublish(record, target);
         }
     }
 
@@ -106,6 +109,22 @@ public final class NodeVolumeService {
         }
         return volumes.read(id.get()).orElseThrow(() -> new DriverError.NotFound("volume " + id.get()
                 + " does not exist on node " + volumes.node()));
+    }
+
+    /**
+     * A stage names a filesystem this driver makes (or none): {@code proc}, {@code tmpfs}, {@code nfs} and the like
+     * would be accepted and then ignored. A directory volume has its disk's filesystem (btrfs for subvolumes).
+     */
+    private static void requireStageFilesystem(VolumeRecord record, VolumeCapability capability) {
+        String fs = capability.fsType();
+        if (capability.block() || fs.isEmpty()) {
+            return;
+        }
+        boolean image = !record.fsType().isEmpty();
+        if (!VolumeService.FILESYSTEMS.contains(fs) && (image || !fs.equals("btrfs"))) {
+            throw new DriverError.InvalidArgument("fs_type " + fs + " is not a filesystem this driver stages; use "
+                    + "one of " + new java.util.TreeSet<>(VolumeService.FILESYSTEMS) + (image ? "" : " or btrfs"));
+        }
     }
 
     private static void requireCompatible(VolumeRecord record, VolumeCapability capability) {

@@ -29,7 +29,7 @@ import java.util.Set;
  */
 public final class VolumeService {
 
-    private static final Set<String> FILESYSTEMS = Set.of("ext4", "xfs");
+    static final Set<String> FILESYSTEMS = Set.of("ext4", "xfs");
     static final String DEFAULT_FS = "ext4";
 
     private final Inventory inventory;
@@ -346,12 +346,32 @@ public final class VolumeService {
                     + (existing.block() ? "block" : existing.fsType() + " mount") + " access, not "
                     + (shape.block() ? "block" : shape.fsType() + " mount"));
         }
+        if (!reachable(spec.topology(), existing)) {
+            throw new DriverError.AlreadyExists("volume " + spec.name() + " exists on node " + existing.id().node()
+                    + ", which the requisite topology " + spec.topology().requisite() + " excludes");
+        }
         if (!existing.source().equals(spec.source())) {
             throw new DriverError.AlreadyExists("volume " + spec.name() + " exists "
                     + (existing.source().describe().isEmpty() ? "empty" : "from " + existing.source().describe())
                     + ", not " + (spec.source().describe().isEmpty() ? "empty" : "from " + spec.source().describe()));
         }
         return existing;
+    }
+
+    /**
+     * Whether the existing volume's node satisfies the request's requisite topology. A volume is accessible from
+     * its node only ({@code topology.ordinal.csi.dev/node}); a requisite that names nodes and not this one excludes
+     * it. Segments by other keys (zones...) are not judged here: the node's other labels are not known to it.
+     */
+    private static boolean reachable(dev.ordinal.allocator.model.TopologyRequirement topology,
+            VolumeRecord existing) {
+        List<java.util.Map<String, String>> requisite = topology.requisite();
+        if (requisite.isEmpty() || !requisite.stream().allMatch(s -> s.containsKey(
+                dev.ordinal.allocator.model.Topology.NODE_KEY))) {
+            return true;
+        }
+        return requisite.stream().anyMatch(s -> s.get(dev.ordinal.allocator.model.Topology.NODE_KEY)
+                .equals(existing.id().node()));
     }
 
     /** Block or mount, and which filesystem an image gets; every capability of one request must agree. */

@@ -11,20 +11,33 @@ import org.junit.jupiter.api.Test;
 class CommandLinesTest {
 
     @Test
-    void bindMountArgumentsEndOptionParsingBeforeThePaths() {
-        assertEquals(List.of("mount", "--bind", "-o", "noatime,ro", "--", "/src", "/dst"),
-                Mounter.bindArgs(Path.of("/src"), Path.of("/dst"), true, List.of("noatime")));
+    void bindMountArgumentsNameTheRootTheNamesBelowItAndTheOptions() {
+        RootedPath source = RootedPath.own(Path.of("/src"));
+        RootedPath target = new RootedPath(Path.of("/"), Path.of("/dst"));
+        assertEquals(List.of("bind", "/", "dst", "/dst", "noatime,ro", "/", "src"),
+                afterScript(Mounter.bindArgs(source, target, true, List.of("noatime"))));
         // ro comes last, where mount(8) lets it win over a flag "rw".
-        assertEquals(List.of("mount", "--bind", "-o", "rw,ro", "--", "/src", "/dst"),
-                Mounter.bindArgs(Path.of("/src"), Path.of("/dst"), true, List.of("rw")));
-        assertEquals(List.of("mount", "--bind", "--", "/src", "/-dst"),
-                Mounter.bindArgs(Path.of("/src"), Path.of("/-dst"), false, List.of()));
+        assertEquals(List.of("bind", "/", "dst", "/dst", "rw,ro", "/", "src"),
+                afterScript(Mounter.bindArgs(source, target, true, List.of("rw"))));
+        assertEquals(List.of("bind", "/", "-dst", "/-dst", "", "/", "src"),
+                afterScript(Mounter.bindArgs(source, new RootedPath(Path.of("/"), Path.of("/-dst")), false,
+                        List.of())));
     }
 
     @Test
     void filesystemMountArgumentsNameTheType() {
-        assertEquals(List.of("mount", "-t", "xfs", "-o", "nouuid", "--", "/dev/loop3", "/staging"),
-                Mounter.mountArgs(Path.of("/dev/loop3"), Path.of("/staging"), "xfs", false, List.of("nouuid")));
+        assertEquals(List.of("mount", "/", "staging", "/staging", "nouuid", "xfs", "/dev/loop3"),
+                afterScript(Mounter.mountArgs(Path.of("/dev/loop3"), new RootedPath(Path.of("/"),
+                        Path.of("/staging")), "xfs", false, List.of("nouuid"))));
+    }
+
+    /** The arguments after the helper script and the "--" that ends perl's own options (minus the syscall number). */
+    private static List<String> afterScript(List<String> argv) {
+        assertEquals("perl", argv.get(0));
+        assertEquals("--", argv.get(3));
+        List<String> rest = new java.util.ArrayList<>(argv.subList(4, argv.size()));
+        rest.remove(1);
+        return rest;
     }
 
     @Test
