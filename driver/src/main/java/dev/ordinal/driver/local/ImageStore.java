@@ -129,7 +129,7 @@ final class ImageStore implements LayoutStore {
             // bind mount of the device node, which mountinfo lists under the devtmpfs holding the node, never under
             // the device: without the second check an early unstage detached the device under a running pod.
             if (mounts.mountsOfDevice(device).isEmpty() && mounts.bindMountsOf(device).isEmpty()) {
-                LoopDevices.detachAll(files.image());
+                LoopDevices.detach(device, files.image());
             }
         }
     }
