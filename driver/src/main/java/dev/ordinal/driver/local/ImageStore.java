@@ -136,14 +136,14 @@ final class ImageStore implements LayoutStore {
 
     @Override
     public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
-        List<Path> devices = LoopDevices.backing(files.image());
-        if (devices.isEmpty()) {
+        Optional<Path> device = LoopDevices.writable(files.image());
+        if (device.isEmpty()) {
             return Optional.empty();
         }
-        List<MountEntry> mounted = mounts.mountsOfDevice(devices.get(0));
+        List<MountEntry> mounted = mounts.mountsOfDevice(device.get());
         // Any mount of the device shows the same tree; without one, the device node itself is what a block
         // publish shows.
-        return mounted.isEmpty() ? mounts.treeOf(devices.get(0)) : Optional.of(mounted.get(0));
+        return mounted.isEmpty() ? mounts.treeOf(device.get()) : Optional.of(mounted.get(0));
     }
 
     @Override
@@ -188,10 +188,13 @@ final class ImageStore implements LayoutStore {
 
     @Override
     public boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts) {
-        Path device = LoopDevices.backing(files.image()).stream().findFirst().orElseThrow(
+        Path device = LoopDevices.writable(files.image()).orElseThrow(
                 () -> new DriverError.FailedPrecondition("volume " + record.id() + " is not staged on this node; it "
                         + "grows when it is next staged"));
-        deviceMatchingImage(files, device);
+        // A read-only device of a read-only block publish shows the new size too.
+        for (Path attached : LoopDevices.backing(files.image())) {
+            deviceMatchingImage(files, attached);
+        }
         if (record.block()) {
             return true;
         }
@@ -248,6 +251,15 @@ final class ImageStore implements LayoutStore {
         }
     }
 
+    /** The kernel names a loop device's backing file by its real path, links above the disk resolved. */
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
     /** Copies under a temporary name, so that a copy cut short by a crash is never taken for a whole one. */
     private static void copyImage(Path source, Path target) {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
@@ -266,8 +278,54 @@ final class ImageStore implements LayoutStore {
         }
     }
 
-    /** The loop device a block publish binds onto its target, present only while the volume is staged. */
+    /** The loop device a read-write block publish binds onto its target, present only while the volume is staged. */
     static Optional<Path> device(VolumeFiles files) {
-        return LoopDevices.backing(files.image()).stream().findFirst();
+        return LoopDevices.writable(files.image());
+    }
+
+    /**
+     * The read-only loop device a read-only block publish binds onto its target, attached on first need. A
+     * read-only bind mount of the read-write device would not do: the mount flag protects the device node, not the
+     * device, and a pod opening the node for writing wrote into the volume (issue 24, item 3). The kernel refuses
+     * every write to a loop device attached read-only, whichever node it is reached through. Read-write targets of
+     * the same volume keep the read-write device.
+     */
+    static Path readOnlyDevice(VolumeFiles files) {
+        return LoopDevices.attachReadOnly(files.image());
+    }
+
+    /**
+     * Detaches the volume's read-only devices that no target binds any more: after a read-only unpublish, after a
+     * failed read-only publish, and at recovery for those a crash left between the attach and the bind or between
+     * the unbind and the detach.
+     */
+    static void releaseUnboundReadOnly(Path image, MountTable mounts) {
+        for (Path device : LoopDevices.readOnlyDevices(image)) {
+            if (mounts.mountsOfDevice(device).isEmpty() && mounts.bindMountsOf(device).isEmpty()) {
+                LoopDevices.detach(device, image);
+            }
+        }
+    }
+
+    /**
+     * Detaches the read-only devices of the image volumes under {@code volumesDir} that no target binds: only
+     * read-only publishes attach such devices, so one without a bind mount was left by a crash. (A read-write
+     * device without a mount is a staged block volume and stays.)
+     */
+    static void releaseLeftReadOnly(Path volumesDir) {
+        Path realDir = realPath(volumesDir);
+        MountTable mounts = null;
+        for (java.util.Map.Entry<Path, Path> loop : LoopDevices.all().entrySet()) {
+            boolean ours = loop.getValue().startsWith(volumesDir) || loop.getValue().startsWith(realDir);
+            if (!ours || !LoopDevices.readOnly(loop.getKey())) {
+                continue;
+            }
+            mounts = mounts == null ? MountTable.read() : mounts;
+            if (mounts.mountsOfDevice(loop.getKey()).isEmpty() && mounts.bindMountsOf(loop.getKey()).isEmpty()) {
+                LOG.warnf("recovery detached read-only loop device %s of %s, which no target binds: left by a "
+                        + "read-only publish or unpublish that a crash interrupted", loop.getKey(), loop.getValue());
+                LoopDevices.detach(loop.getKey(), loop.getValue());
+            }
+        }
     }
 }

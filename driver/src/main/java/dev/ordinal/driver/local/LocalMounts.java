@@ -1,6 +1,7 @@
 package dev.ordinal.driver.local;
 
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
@@ -59,26 +60,20 @@ public final class LocalMounts {
         LayoutStore store = volumes.store(record);
         requireBacking(store, files, record.id());
         MountTable mounts = MountTable.read();
-        Path source;
         if (record.block()) {
-            source = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
-                    "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
-            createFile(target);
-        } else {
-            Optional<MountEntry> expected = store.expectedTree(files, mounts);
-            Optional<MountEntry> staged = mounts.at(staging);
-            if (staged.isEmpty() || expected.isEmpty() || !staged.get().sameTreeAs(expected.get())) {
-                throw new DriverError.FailedPrecondition("volume " + record.id() + " is not staged at " + staging
-                        + "; call NodeStageVolume first");
-            }
-            source = staging;
-            Trees.createDirectories(target);
+            publishBlock(record, files, target, readOnly, capability, mounts);
+            return;
         }
+        Optional<MountEntry> expected = store.expectedTree(files, mounts);
+        Optional<MountEntry> staged = mounts.at(staging);
+        if (staged.isEmpty() || expected.isEmpty() || !staged.get().sameTreeAs(expected.get())) {
+            throw new DriverError.FailedPrecondition("volume " + record.id() + " is not staged at " + staging
+                    + "; call NodeStageVolume first");
+        }
+        Trees.createDirectories(target);
         Optional<MountEntry> current = mounts.at(target);
         if (current.isPresent()) {
-            Optional<MountEntry> wanted = mounts.treeOf(source);
-            if (record.block() ? wanted.isPresent() && current.get().sameTreeAs(wanted.get())
-                    : current.get().sameTreeAs(mounts.at(staging).orElseThrow())) {
+            if (current.get().sameTreeAs(staged.get())) {
                 if (current.get().readOnly() != readOnly) {
                     throw new DriverError.AlreadyExists("volume " + record.id() + " is already published at " + target
                             + " " + (current.get().readOnly() ? "read-only" : "read-write") + ", not "
@@ -89,10 +84,58 @@ public final class LocalMounts {
             throw new DriverError.AlreadyExists("target path " + target + " already has " + current.get().source()
                     + " mounted, not volume " + record.id());
         }
-        Mounter.bind(source, target, readOnly, capability.mountFlags());
+        Mounter.bind(staging, target, readOnly, capability.mountFlags());
     }
 
-    public void unpublish(Path target) {
+    /**
+     * A block publish binds a loop device's node onto the target file: the read-write device the stage attached,
+     * or for a read-only publish a read-only device of its own over the same image, so that the kernel refuses the
+     * pod's writes (a read-only bind of a device node would not: it protects the node, not the device).
+     */
+    private static void publishBlock(VolumeRecord record, VolumeFiles files, Path target, boolean readOnly,
+            VolumeCapability capability, MountTable mounts) {
+        Path staged = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
+                "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
+        Optional<MountEntry> current = mounts.at(target);
+        if (current.isPresent()) {
+            // A retry: the target shows one of this volume's devices, read-only or not as asked.
+            for (Path device : LoopDevices.backing(files.image())) {
+                Optional<MountEntry> tree = mounts.treeOf(device);
+                if (tree.isPresent() && current.get().sameTreeAs(tree.get())) {
+                    boolean publishedReadOnly = LoopDevices.readOnly(device);
+                    if (publishedReadOnly != readOnly) {
+                        throw new DriverError.AlreadyExists("volume " + record.id() + " is already published at "
+                                + target + " " + (publishedReadOnly ? "read-only" : "read-write") + ", not "
+                                + (readOnly ? "read-only" : "read-write"));
+                    }
+                    return;
+                }
+            }
+            throw new DriverError.AlreadyExists("target path " + target + " already has " + current.get().source()
+                    + " mounted, not volume " + record.id());
+        }
+        Path source = readOnly ? ImageStore.readOnlyDevice(files) : staged;
+        createFile(target);
+        try {
+            Mounter.bind(source, target, readOnly, capability.mountFlags());
+        } catch (RuntimeException e) {
+            if (readOnly) {
+                ImageStore.releaseUnboundReadOnly(files.image(), MountTable.read());
+            }
+            throw e;
+        }
+    }
+
+    public void unpublish(VolumeRecord record, Path target) {
+        unpublish(target);
+        if (record.block()) {
+            // A read-only publish had a device of its own; the last read-only target takes it away. A retry (or a
+            // crash between the unmount and here) finds it unbound and detaches it then.
+            ImageStore.releaseUnboundReadOnly(volumes.files(record.id()).image(), MountTable.read());
+        }
+    }
+
+    private static void unpublish(Path target) {
         Mounter.unmount(target);
         try {
             Files.deleteIfExists(target);
@@ -126,7 +169,9 @@ public final class LocalMounts {
         MountTable mounts = MountTable.read();
         Optional<MountEntry> current = mounts.at(volumePath);
         Optional<MountEntry> expected = store.expectedTree(files, mounts);
-        boolean mounted = current.isPresent() && expected.isPresent() && current.get().sameTreeAs(expected.get());
+        boolean mounted = current.isPresent() && (expected.isPresent() && current.get().sameTreeAs(expected.get())
+                || record.block() && LoopDevices.readOnlyDevices(files.image()).stream().map(mounts::treeOf)
+                        .flatMap(Optional::stream).anyMatch(current.get()::sameTreeAs));
         if (!mounted) {
             VolumeStats usage = record.block() ? VolumeStats.block(record.capacity().bytes(), false, "")
                     : new VolumeStats(0, 0, 0, 0, 0, 0, false, false, "");

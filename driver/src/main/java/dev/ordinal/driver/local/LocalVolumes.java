@@ -78,6 +78,7 @@ public final class LocalVolumes implements VolumeStore {
         for (LocalDisk disk : disks.values()) {
             found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()), true));
             ImageStore.thawLeftFrozen(disk.volumesDir());
+            ImageStore.releaseLeftReadOnly(disk.volumesDir());
         }
         return found;
     }

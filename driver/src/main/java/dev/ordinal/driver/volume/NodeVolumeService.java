@@ -63,7 +63,7 @@ public final class NodeVolumeService {
         Path target = paths.check("target_path", targetPath);
         VolumeRecord record = find(volumeId);
         try (VolumeLocks.Held lock = locks.acquire(record.id().toString(), "NodeUnpublishVolume")) {
-            mounts.unpublish(target);
+            mounts.unpublish(record, target);
         }
     }
 
