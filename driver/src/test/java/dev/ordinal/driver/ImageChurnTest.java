@@ -85,10 +85,13 @@ class ImageChurnTest {
         assertEquals(List.of(), root.loopDevices(), "loop devices left attached");
     }
 
-    /** One pod's life with volume {@code i}; every third volume is a block volume. */
+    /**
+     * One pod's life with volume {@code i}. Three in four are block volumes: the loop device is the same, and
+     * they skip the mkfs that makes most of an ext4 volume's time, which keeps the class well under a minute.
+     */
     private void live(int i, List<String> failures) {
         String name = "churn-" + i;
-        boolean block = i % 3 == 0;
+        boolean block = i % 4 != 0;
         VolumeCapability cap = block ? Csi.block() : Csi.mount("ext4");
         Path staging = root.path().resolve("staging/" + name);
         Path target = root.path().resolve("pods/" + name + "/volume");

@@ -9,6 +9,7 @@ import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.host.Preallocation;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
@@ -20,9 +21,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A sparse image file attached through a loop device: the filesystem on it (ext4 or xfs) is the hard size limit,
- * and block access is the loop device itself. The filesystem is made when the volume is first staged, so that
- * CreateVolume stays cheap and a volume made for block access is never formatted.
+ * A preallocated image file attached through a loop device: the filesystem on it (ext4 or xfs) is the hard size
+ * limit, and block access is the loop device itself. Every block of the image is taken at creation (and at each
+ * expansion), so that a full disk refuses the next CreateVolume instead of a write inside this one. The
+ * filesystem is made when the volume is first staged, so that CreateVolume stays cheap and a volume made for
+ * block access is never formatted.
  */
 final class ImageStore implements LayoutStore {
 
@@ -35,15 +38,60 @@ final class ImageStore implements LayoutStore {
 
     @Override
     public void provision(VolumeFiles files, long bytes) {
-        // setLength on a new file makes it sparse: the disk space is taken only as the volume is written.
+        // Every block of the image is taken now (preallocated, not written): a volume promised N bytes can always
+        // be written to N bytes. A sparse image took blocks only as it was written, and on a full disk a write
+        // inside the promised size failed ("critical space allocation error"; issue 24, item 5).
+        try {
+            if (!Files.exists(files.image())) {
+                Files.createFile(files.image());
+            }
+            Preallocation.reserve(files.image(), bytes, 0, "volume image " + files.image());
+        } catch (DriverError.ResourceExhausted e) {
+            deleteQuietly(files.image());
+            throw e;
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create image " + files.image() + ": " + e.getMessage(), e);
+        }
+        setLength(files, bytes);
+    }
+
+    /**
+     * Takes the blocks an image volume made before images were preallocated still lacks (a sparse image), so that
+     * every image counted as holding its size really does. On a disk that is already too full for that, the
+     * volume stays as it was and the log says so: its unwritten part is then not guaranteed.
+     */
+    static void reserveLeftSparse(VolumeFiles files, long bytes) {
+        if (!Files.isRegularFile(files.image(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // Data that is missing is reported as such (volume condition); fallocate would create an empty image.
+            return;
+        }
+        try {
+            Preallocation.reserve(files.image(), bytes, bytes, "volume image " + files.image());
+        } catch (DriverError e) {
+            LOG.warnf("recovery could not preallocate %s (%d bytes), a sparse image from an older driver: %s; "
+                    + "writes into its unwritten part may fail if the disk fills up", files.image(), bytes,
+                    e.getMessage());
+        }
+    }
+
+    /** Extends the image to {@code bytes} (never shrinks it) and makes its size durable. */
+    private static void setLength(VolumeFiles files, long bytes) {
         try (RandomAccessFile image = new RandomAccessFile(files.image().toFile(), "rw")) {
-            if (image.length() != bytes) {
+            if (image.length() < bytes) {
                 image.setLength(bytes);
             }
             image.getFD().sync();
         } catch (IOException e) {
-            throw new DriverError.Internal("cannot create image " + files.image() + " of " + bytes + " bytes: "
-                    + e.getMessage(), e);
+            throw new DriverError.Internal("cannot set the size of image " + files.image() + " to " + bytes
+                    + " bytes: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("cannot remove %s after a failed allocation: %s", file, e.getMessage());
         }
     }
 
@@ -163,27 +211,33 @@ final class ImageStore implements LayoutStore {
 
     @Override
     public void snapshot(VolumeFiles volume, VolumeFiles snapshot, MountTable mounts) {
-        whileFrozen(volume, mounts, () -> copyImage(volume.image(), snapshot.image()));
+        // A snapshot may share the volume's extents (a reflink, where the disk can): it is never written, and the
+        // blocks the volume will need when it overwrites shared ones are counted as the snapshot's size, which
+        // never counts as preallocated (Inventory.refreshCapacity).
+        whileFrozen(volume, mounts, () -> copyImage(volume.image(), snapshot.image(), true));
     }
 
     @Override
     public void copy(VolumeFiles source, VolumeFiles target, long bytes, MountTable mounts) {
         // The source is a snapshot (never mounted) or a volume that may be in use: freeze it if it is mounted.
-        whileFrozen(source, mounts, () -> copyImage(source.image(), target.image()));
+        // A real copy, then every block of it taken (grow): a volume sharing extents with its source would need a
+        // new block at each first write into them, which a full disk cannot give.
+        whileFrozen(source, mounts, () -> copyImage(source.image(), target.image(), false));
         grow(target, bytes);
     }
 
     @Override
     public void grow(VolumeFiles files, long bytes) {
-        try (RandomAccessFile image = new RandomAccessFile(files.image().toFile(), "rw")) {
-            if (image.length() < bytes) {
-                image.setLength(bytes);
-            }
-            image.getFD().sync();
+        long before;
+        try {
+            before = Files.size(files.image());
         } catch (IOException e) {
-            throw new DriverError.Internal("cannot grow image " + files.image() + " to " + bytes + " bytes: "
-                    + e.getMessage(), e);
+            throw new DriverError.Internal("cannot read the size of " + files.image() + ": " + e.getMessage(), e);
         }
+        // The blocks first, the size after: a full disk leaves the image (and the volume) as it was.
+        Preallocation.reserve(files.image(), bytes, before, "growing image " + files.image() + " to " + bytes
+                + " bytes");
+        setLength(files, bytes);
     }
 
     @Override
@@ -261,14 +315,14 @@ final class ImageStore implements LayoutStore {
     }
 
     /** Copies under a temporary name, so that a copy cut short by a crash is never taken for a whole one. */
-    private static void copyImage(Path source, Path target) {
+    private static void copyImage(Path source, Path target, boolean shareExtents) {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try {
             Files.deleteIfExists(partial);
             if (Files.exists(target)) {
                 Files.delete(target);
             }
-            Copies.file(source, partial);
+            Copies.file(source, partial, shareExtents);
             // The copy's data on disk before its name (and then the metadata) says it is whole.
             DurableFiles.syncTree(partial);
             Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
