@@ -35,6 +35,7 @@ class DockerfilesTest {
     private static final Map<String, String> PACKAGE_OF = Map.ofEntries(
             Map.entry("mount", "mount"), Map.entry("umount", "mount"), Map.entry("losetup", "mount"),
             Map.entry("blkid", "util-linux"), Map.entry("blockdev", "util-linux"), Map.entry("fsfreeze", "util-linux"),
+            Map.entry("fallocate", "util-linux"),
             Map.entry("mkfs.ext4", "e2fsprogs"), Map.entry("e2fsck", "e2fsprogs"), Map.entry("resize2fs", "e2fsprogs"),
             Map.entry("dumpe2fs", "e2fsprogs"),
             Map.entry("mkfs.xfs", "xfsprogs"), Map.entry("xfs_growfs", "xfsprogs"),

@@ -70,7 +70,9 @@ class ExpansionTest {
     void start() {
         root = TestRoot.create("expansion");
         disk = root.dir("disks/d1");
-        driver = InProcessDriver.start(root.path(), Map.of("d1", disk));
+        // A configured capacity below the machine's free space: GetCapacity follows the filesystem's free space,
+        // which other processes on the shared root filesystem move between two calls that a test compares.
+        driver = InProcessDriver.start(root.path(), Map.of("d1", disk), Map.of("d1", Capacity.ofGiB(4)));
     }
 
     @AfterEach

@@ -19,6 +19,7 @@ import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.csi.v1.VolumeCapability;
 import dev.ordinal.csi.v1.VolumeUsage;
 import dev.ordinal.driver.host.Command;
+import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.support.Csi;
 import dev.ordinal.driver.support.InProcessDriver;
@@ -240,6 +241,84 @@ class ImageVolumeTest {
     }
 
     @Test
+    void readOnlyBlockPublishIsAReadOnlyDeviceBesideAWritableOne() throws IOException {
+        VolumeCapability cap = Csi.block();
+        long size = 16 * MIB;
+        String id = create("raw-ro", size, cap).getVolumeId();
+        Path image = imageOf(id);
+        Path staging = root.path().resolve("staging/raw-ro");
+        Path writer = root.path().resolve("pods/writer/dev");
+        Path reader = root.path().resolve("pods/reader/dev");
+        Path readerByMode = root.path().resolve("pods/reader-by-mode/dev");
+        driver.node().nodeStageVolume(Csi.stage(id, staging, cap));
+        driver.node().nodePublishVolume(Csi.publish(id, staging, writer, cap, false));
+        byte[] before = pattern(4096, 3);
+        writeAt(writer, 0, before);
+
+        driver.node().nodePublishVolume(Csi.publish(id, staging, reader, cap, true));
+        // The same promise for a capability that reads only, with readonly left false.
+        driver.node().nodePublishVolume(Csi.publish(id, staging, readerByMode, readerOnly(cap), false));
+        driver.node().nodePublishVolume(Csi.publish(id, staging, reader, cap, true));
+        assertStatus(Status.Code.ALREADY_EXISTS,
+                () -> driver.node().nodePublishVolume(Csi.publish(id, staging, reader, cap, false)));
+        assertArrayEquals(before, readAt(reader, 0, before.length), "the reader sees what the writer wrote");
+
+        byte[] marker = pattern(4096, 4);
+        for (Path readOnly : List.of(reader, readerByMode)) {
+            IOException refused = assertThrows(IOException.class, () -> writeAt(readOnly, 8192, marker));
+            assertTrue(refused.getMessage().contains("Operation not permitted")
+                    || refused.getMessage().contains("Read-only file system"), refused.toString());
+            // dd, as a pod would write, fails the same way.
+            Path markerFile = root.path().resolve("marker");
+            Files.write(markerFile, marker);
+            Command.Result dd = Command.run("dd", "if=" + markerFile, "of=" + readOnly, "bs=4096", "seek=3",
+                    "conv=notrunc,fsync");
+            assertFalse(dd.ok(), "dd into a read-only block target succeeded: " + dd.describe());
+        }
+        assertArrayEquals(new byte[marker.length], readAt(image, 8192, marker.length),
+                "nothing written through a read-only target reached the image");
+        assertArrayEquals(new byte[marker.length], readAt(image, 3 * 4096, marker.length));
+        byte[] after = pattern(4096, 5);
+        writeAt(writer, 4096, after);
+        assertArrayEquals(after, readAt(image, 4096, after.length), "the read-write target still writes");
+        assertEquals(1, LoopDevices.readOnlyDevices(image).size(), "read-only targets share one read-only device");
+
+        unpublish(id, reader);
+        assertEquals(1, LoopDevices.readOnlyDevices(image).size(), "a read-only target still binds it");
+        unpublish(id, readerByMode);
+        assertEquals(List.of(), LoopDevices.readOnlyDevices(image), "the last read-only unpublish detaches it");
+        unpublish(id, readerByMode);
+        unpublish(id, writer);
+        unstage(id, staging);
+        delete(id);
+    }
+
+    @Test
+    void recoveryDetachesReadOnlyDevicesNoTargetBinds() throws IOException {
+        VolumeCapability cap = Csi.block();
+        String bound = create("raw-ro-bound", 16 * MIB, cap).getVolumeId();
+        String crashed = create("raw-ro-crashed", 16 * MIB, cap).getVolumeId();
+        Path staging = root.path().resolve("staging/raw-ro-bound");
+        Path reader = root.path().resolve("pods/raw-ro-bound/dev");
+        driver.node().nodeStageVolume(Csi.stage(bound, staging, cap));
+        driver.node().nodePublishVolume(Csi.publish(bound, staging, reader, cap, true));
+        // What a crash between a read-only publish's attach and its bind leaves: a device nothing binds.
+        Path left = LoopDevices.attachReadOnly(imageOf(crashed));
+
+        driver.close();
+        driver = InProcessDriver.start(root.path(), Map.of("d1", disk));
+
+        assertFalse(LoopDevices.backing(imageOf(crashed)).contains(left), "recovery detached " + left);
+        assertEquals(1, LoopDevices.readOnlyDevices(imageOf(bound)).size(), "a bound read-only device stays");
+        assertTrue(LoopDevices.writable(imageOf(bound)).isPresent(), "a staged block volume keeps its device");
+        assertArrayEquals(new byte[512], readAt(reader, 0, 512), "the read-only target still reads");
+        unpublish(bound, reader);
+        unstage(bound, staging);
+        delete(bound);
+        delete(crashed);
+    }
+
+    @Test
     void unstagingABlockVolumeStillPublishedKeepsItsDevice() throws IOException {
         VolumeCapability cap = Csi.block();
         long size = 16 * MIB;
@@ -390,6 +469,32 @@ class ImageVolumeTest {
     private static List<Path> list(Path dir) throws IOException {
         try (var entries = Files.list(dir)) {
             return entries.toList();
+        }
+    }
+
+    private Path imageOf(String id) {
+        return disk.resolve("volumes").resolve(id.substring(id.lastIndexOf(':') + 1)).resolve("image");
+    }
+
+    private static VolumeCapability readerOnly(VolumeCapability cap) {
+        return cap.toBuilder().setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)).build();
+    }
+
+    private static void writeAt(Path device, long offset, byte[] bytes) throws IOException {
+        try (RandomAccessFile out = new RandomAccessFile(device.toFile(), "rw")) {
+            out.seek(offset);
+            out.write(bytes);
+            out.getFD().sync();
+        }
+    }
+
+    private static byte[] readAt(Path device, long offset, int length) throws IOException {
+        try (RandomAccessFile in = new RandomAccessFile(device.toFile(), "r")) {
+            byte[] bytes = new byte[length];
+            in.seek(offset);
+            in.readFully(bytes);
+            return bytes;
         }
     }
 

@@ -5,6 +5,7 @@ import static dev.ordinal.driver.support.Csi.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ordinal.csi.v1.CreateVolumeRequest;
 import dev.ordinal.csi.v1.DeleteVolumeRequest;
@@ -16,6 +17,7 @@ import dev.ordinal.csi.v1.NodeUnpublishVolumeRequest;
 import dev.ordinal.csi.v1.NodeUnstageVolumeRequest;
 import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.csi.v1.VolumeCapability;
+import dev.ordinal.driver.host.Command;
 import dev.ordinal.driver.support.Csi;
 import dev.ordinal.driver.support.InProcessDriver;
 import dev.ordinal.driver.support.TestRoot;
@@ -159,6 +161,37 @@ class RecoveryTest {
                 assertEquals(List.of(), list(volumes));
             }
         }
+    }
+
+    @Test
+    void aSparseImageFromAnOlderDriverGetsItsBlocksAtStart() throws IOException {
+        try (TestRoot root = TestRoot.create("sparse")) {
+            Path disk = root.dir("disks/d1");
+            Map<String, Path> disks = Map.of("d1", disk);
+            String id;
+            try (InProcessDriver before = InProcessDriver.start(root.path(), disks)) {
+                id = before.controller().createVolume(Csi.create("old", 16 * MIB, "image", Csi.block())).getVolume()
+                        .getVolumeId();
+            }
+            // What an older driver made: an image of the promised size holding no blocks.
+            Path image = onlyEntry(disk.resolve("volumes")).resolve("image");
+            Command.check("punch", "fallocate", "--punch-hole", "--offset", "0", "--length",
+                    Long.toString(16 * MIB), "--", image.toString());
+            assertTrue(allocatedBytes(image) < MIB, "the image is sparse: " + allocatedBytes(image));
+
+            try (InProcessDriver after = InProcessDriver.start(root.path(), disks)) {
+                assertTrue(allocatedBytes(image) >= 16 * MIB, "recovery preallocated the image: "
+                        + allocatedBytes(image));
+                assertEquals(16 * MIB, Files.size(image));
+                delete(after, id);
+            }
+        }
+    }
+
+    /** The bytes of the file's allocated blocks (st_blocks), as du would count them. */
+    private static long allocatedBytes(Path file) {
+        return Long.parseLong(Command.check("stat of " + file, "stat", "--format", "%b", "--", file.toString())
+                .strip()) * 512;
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.ordinal.driver.cluster;
 
+import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.driver.error.DriverError;
+import dev.ordinal.driver.host.Preallocation;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalSnapshots;
@@ -174,7 +176,14 @@ public final class NodeAgent implements AutoCloseable {
     /** Writes this node's OrdinalNode status: its topology and each disk's capacity, free room and health. */
     void report() {
         Map<String, Long> taken = new HashMap<>();
-        volumes.list().forEach(v -> taken.merge(v.id().disk(), v.capacity().bytes(), Long::sum));
+        // Image volumes hold all their blocks already (see Inventory.refreshCapacity); snapshots do not.
+        Map<String, Long> preallocated = new HashMap<>();
+        for (VolumeRecord volume : volumes.list()) {
+            taken.merge(volume.id().disk(), volume.capacity().bytes(), Long::sum);
+            if (volume.layout() == Layout.IMAGE) {
+                preallocated.merge(volume.id().disk(), volume.capacity().bytes(), Long::sum);
+            }
+        }
         snapshots.list().forEach(s -> taken.merge(s.id().disk(), s.size().bytes(), Long::sum));
         List<OrdinalNode.DiskStatus> disks = new ArrayList<>();
         for (LocalDisk disk : volumes.disks()) {
@@ -183,9 +192,17 @@ public final class NodeAgent implements AutoCloseable {
             status.path = disk.root().toString();
             status.filesystem = disk.filesystem();
             status.layouts = disk.layouts().stream().map(l -> l.wireName()).sorted().toList();
-            status.capacityBytes = disk.capacity().bytes();
-            status.allocatableBytes = Math.max(0, disk.capacity().bytes() - taken.getOrDefault(status.name, 0L));
             status.healthy = DiskSetup.usable(disk);
+            // What the disk can hold for volumes now, not its size: the controller's allocator promises no more.
+            long free = 0;
+            try {
+                free = status.healthy ? Preallocation.usableBytes(disk.root()) : 0;
+            } catch (DriverError e) {
+                LOG.warnf("disk=%s free space unreadable, reporting no room: %s", disk.name(), e.getMessage());
+            }
+            status.capacityBytes = LocalVolumes.usableCapacity(disk, free,
+                    preallocated.getOrDefault(status.name, 0L)).bytes();
+            status.allocatableBytes = Math.max(0, status.capacityBytes - taken.getOrDefault(status.name, 0L));
             disks.add(status);
         }
         OrdinalNode.Status status = new OrdinalNode.Status();

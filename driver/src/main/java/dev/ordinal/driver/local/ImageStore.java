@@ -10,6 +10,7 @@ import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.host.Mounter;
+import dev.ordinal.driver.host.Preallocation;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
@@ -21,9 +22,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A sparse image file attached through a loop device: the filesystem on it (ext4 or xfs) is the hard size limit,
- * and block access is the loop device itself. The filesystem is made when the volume is first staged, so that
- * CreateVolume stays cheap and a volume made for block access is never formatted.
+ * A preallocated image file attached through a loop device: the filesystem on it (ext4 or xfs) is the hard size
+ * limit, and block access is the loop device itself. Every block of the image is taken at creation (and at each
+ * expansion), so that a full disk refuses the next CreateVolume instead of a write inside this one. The
+ * filesystem is made when the volume is first staged, so that CreateVolume stays cheap and a volume made for
+ * block access is never formatted.
  */
 final class ImageStore implements LayoutStore {
 
@@ -36,15 +39,60 @@ final class ImageStore implements LayoutStore {
 
     @Override
     public void provision(VolumeFiles files, long bytes) {
-        // setLength on a new file makes it sparse: the disk space is taken only as the volume is written.
+        // Every block of the image is taken now (preallocated, not written): a volume promised N bytes can always
+        // be written to N bytes. A sparse image took blocks only as it was written, and on a full disk a write
+        // inside the promised size failed ("critical space allocation error"; issue 24, item 5).
+        try {
+            if (!Files.exists(files.image())) {
+                Files.createFile(files.image());
+            }
+            Preallocation.reserve(files.image(), bytes, 0, "volume image " + files.image());
+        } catch (DriverError.ResourceExhausted e) {
+            deleteQuietly(files.image());
+            throw e;
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create image " + files.image() + ": " + e.getMessage(), e);
+        }
+        setLength(files, bytes);
+    }
+
+    /**
+     * Takes the blocks an image volume made before images were preallocated still lacks (a sparse image), so that
+     * every image counted as holding its size really does. On a disk that is already too full for that, the
+     * volume stays as it was and the log says so: its unwritten part is then not guaranteed.
+     */
+    static void reserveLeftSparse(VolumeFiles files, long bytes) {
+        if (!Files.isRegularFile(files.image(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // Data that is missing is reported as such (volume condition); fallocate would create an empty image.
+            return;
+        }
+        try {
+            Preallocation.reserve(files.image(), bytes, bytes, "volume image " + files.image());
+        } catch (DriverError e) {
+            LOG.warnf("recovery could not preallocate %s (%d bytes), a sparse image from an older driver: %s; "
+                    + "writes into its unwritten part may fail if the disk fills up", files.image(), bytes,
+                    e.getMessage());
+        }
+    }
+
+    /** Extends the image to {@code bytes} (never shrinks it) and makes its size durable. */
+    private static void setLength(VolumeFiles files, long bytes) {
         try (RandomAccessFile image = new RandomAccessFile(files.image().toFile(), "rw")) {
-            if (image.length() != bytes) {
+            if (image.length() < bytes) {
                 image.setLength(bytes);
             }
             image.getFD().sync();
         } catch (IOException e) {
-            throw new DriverError.Internal("cannot create image " + files.image() + " of " + bytes + " bytes: "
-                    + e.getMessage(), e);
+            throw new DriverError.Internal("cannot set the size of image " + files.image() + " to " + bytes
+                    + " bytes: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("cannot remove %s after a failed allocation: %s", file, e.getMessage());
         }
     }
 
@@ -130,21 +178,21 @@ final class ImageStore implements LayoutStore {
             // bind mount of the device node, which mountinfo lists under the devtmpfs holding the node, never under
             // the device: without the second check an early unstage detached the device under a running pod.
             if (mounts.mountsOfDevice(device).isEmpty() && mounts.bindMountsOf(device).isEmpty()) {
-                LoopDevices.detachAll(files.image());
+                LoopDevices.detach(device, files.image());
             }
         }
     }
 
     @Override
     public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
-        List<Path> devices = LoopDevices.backing(files.image());
-        if (devices.isEmpty()) {
+        Optional<Path> device = LoopDevices.writable(files.image());
+        if (device.isEmpty()) {
             return Optional.empty();
         }
-        List<MountEntry> mounted = mounts.mountsOfDevice(devices.get(0));
+        List<MountEntry> mounted = mounts.mountsOfDevice(device.get());
         // Any mount of the device shows the same tree; without one, the device node itself is what a block
         // publish shows.
-        return mounted.isEmpty() ? mounts.treeOf(devices.get(0)) : Optional.of(mounted.get(0));
+        return mounted.isEmpty() ? mounts.treeOf(device.get()) : Optional.of(mounted.get(0));
     }
 
     @Override
@@ -164,35 +212,44 @@ final class ImageStore implements LayoutStore {
 
     @Override
     public void snapshot(VolumeFiles volume, VolumeFiles snapshot, MountTable mounts) {
-        whileFrozen(volume, mounts, () -> copyImage(volume.image(), snapshot.image()));
+        // A snapshot may share the volume's extents (a reflink, where the disk can): it is never written, and the
+        // blocks the volume will need when it overwrites shared ones are counted as the snapshot's size, which
+        // never counts as preallocated (Inventory.refreshCapacity).
+        whileFrozen(volume, mounts, () -> copyImage(volume.image(), snapshot.image(), true));
     }
 
     @Override
     public void copy(VolumeFiles source, VolumeFiles target, long bytes, MountTable mounts) {
         // The source is a snapshot (never mounted) or a volume that may be in use: freeze it if it is mounted.
-        whileFrozen(source, mounts, () -> copyImage(source.image(), target.image()));
+        // A real copy, then every block of it taken (grow): a volume sharing extents with its source would need a
+        // new block at each first write into them, which a full disk cannot give.
+        whileFrozen(source, mounts, () -> copyImage(source.image(), target.image(), false));
         grow(target, bytes);
     }
 
     @Override
     public void grow(VolumeFiles files, long bytes) {
-        try (RandomAccessFile image = new RandomAccessFile(files.image().toFile(), "rw")) {
-            if (image.length() < bytes) {
-                image.setLength(bytes);
-            }
-            image.getFD().sync();
+        long before;
+        try {
+            before = Files.size(files.image());
         } catch (IOException e) {
-            throw new DriverError.Internal("cannot grow image " + files.image() + " to " + bytes + " bytes: "
-                    + e.getMessage(), e);
+            throw new DriverError.Internal("cannot read the size of " + files.image() + ": " + e.getMessage(), e);
         }
+        // The blocks first, the size after: a full disk leaves the image (and the volume) as it was.
+        Preallocation.reserve(files.image(), bytes, before, "growing image " + files.image() + " to " + bytes
+                + " bytes");
+        setLength(files, bytes);
     }
 
     @Override
     public boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts) {
-        Path device = LoopDevices.backing(files.image()).stream().findFirst().orElseThrow(
+        Path device = LoopDevices.writable(files.image()).orElseThrow(
                 () -> new DriverError.FailedPrecondition("volume " + record.id() + " is not staged on this node; it "
                         + "grows when it is next staged"));
-        deviceMatchingImage(files, device);
+        // A read-only device of a read-only block publish shows the new size too.
+        for (Path attached : LoopDevices.backing(files.image())) {
+            deviceMatchingImage(files, attached);
+        }
         if (record.block()) {
             return true;
         }
@@ -249,15 +306,24 @@ final class ImageStore implements LayoutStore {
         }
     }
 
+    /** The kernel names a loop device's backing file by its real path, links above the disk resolved. */
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
     /** Copies under a temporary name, so that a copy cut short by a crash is never taken for a whole one. */
-    private static void copyImage(Path source, Path target) {
+    private static void copyImage(Path source, Path target, boolean shareExtents) {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try {
             Files.deleteIfExists(partial);
             if (Files.exists(target)) {
                 Files.delete(target);
             }
-            Copies.file(source, partial);
+            Copies.file(source, partial, shareExtents);
             // The copy's data on disk before its name (and then the metadata) says it is whole.
             DurableFiles.syncTree(partial);
             Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -267,8 +333,54 @@ final class ImageStore implements LayoutStore {
         }
     }
 
-    /** The loop device a block publish binds onto its target, present only while the volume is staged. */
+    /** The loop device a read-write block publish binds onto its target, present only while the volume is staged. */
     static Optional<Path> device(VolumeFiles files) {
-        return LoopDevices.backing(files.image()).stream().findFirst();
+        return LoopDevices.writable(files.image());
+    }
+
+    /**
+     * The read-only loop device a read-only block publish binds onto its target, attached on first need. A
+     * read-only bind mount of the read-write device would not do: the mount flag protects the device node, not the
+     * device, and a pod opening the node for writing wrote into the volume (issue 24, item 3). The kernel refuses
+     * every write to a loop device attached read-only, whichever node it is reached through. Read-write targets of
+     * the same volume keep the read-write device.
+     */
+    static Path readOnlyDevice(VolumeFiles files) {
+        return LoopDevices.attachReadOnly(files.image());
+    }
+
+    /**
+     * Detaches the volume's read-only devices that no target binds any more: after a read-only unpublish, after a
+     * failed read-only publish, and at recovery for those a crash left between the attach and the bind or between
+     * the unbind and the detach.
+     */
+    static void releaseUnboundReadOnly(Path image, MountTable mounts) {
+        for (Path device : LoopDevices.readOnlyDevices(image)) {
+            if (mounts.mountsOfDevice(device).isEmpty() && mounts.bindMountsOf(device).isEmpty()) {
+                LoopDevices.detach(device, image);
+            }
+        }
+    }
+
+    /**
+     * Detaches the read-only devices of the image volumes under {@code volumesDir} that no target binds: only
+     * read-only publishes attach such devices, so one without a bind mount was left by a crash. (A read-write
+     * device without a mount is a staged block volume and stays.)
+     */
+    static void releaseLeftReadOnly(Path volumesDir) {
+        Path realDir = realPath(volumesDir);
+        MountTable mounts = null;
+        for (java.util.Map.Entry<Path, Path> loop : LoopDevices.all().entrySet()) {
+            boolean ours = loop.getValue().startsWith(volumesDir) || loop.getValue().startsWith(realDir);
+            if (!ours || !LoopDevices.readOnly(loop.getKey())) {
+                continue;
+            }
+            mounts = mounts == null ? MountTable.read() : mounts;
+            if (mounts.mountsOfDevice(loop.getKey()).isEmpty() && mounts.bindMountsOf(loop.getKey()).isEmpty()) {
+                LOG.warnf("recovery detached read-only loop device %s of %s, which no target binds: left by a "
+                        + "read-only publish or unpublish that a crash interrupted", loop.getKey(), loop.getValue());
+                LoopDevices.detach(loop.getKey(), loop.getValue());
+            }
+        }
     }
 }

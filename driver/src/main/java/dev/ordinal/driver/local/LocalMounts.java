@@ -3,6 +3,7 @@ package dev.ordinal.driver.local;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Beneath;
 import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.Mounter;
@@ -85,26 +86,19 @@ public final class LocalMounts {
         LayoutStore store = volumes.store(record);
         requireBacking(store, files, record.id());
         MountTable mounts = MountTable.read();
-        RootedPath source;
-        Optional<MountEntry> wanted;
         if (record.block()) {
-            Path device = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
-                    "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
-            source = RootedPath.own(device);
-            wanted = mounts.treeOf(device);
-        } else {
-            Optional<MountEntry> expected = store.expectedTree(files, mounts);
-            Optional<MountEntry> staged = mounts.at(staging.path());
-            if (staged.isEmpty() || expected.isEmpty() || !staged.get().sameTreeAs(expected.get())) {
-                throw new DriverError.FailedPrecondition("volume " + record.id() + " is not staged at " + staging
-                        + "; call NodeStageVolume first");
-            }
-            source = staging;
-            wanted = staged;
+            publishBlock(record, files, target, readOnly, capability, mounts);
+            return;
+        }
+        Optional<MountEntry> expected = store.expectedTree(files, mounts);
+        Optional<MountEntry> staged = mounts.at(staging.path());
+        if (staged.isEmpty() || expected.isEmpty() || !staged.get().sameTreeAs(expected.get())) {
+            throw new DriverError.FailedPrecondition("volume " + record.id() + " is not staged at " + staging
+                    + "; call NodeStageVolume first");
         }
         Optional<MountEntry> current = mounts.at(target.path());
         if (current.isPresent()) {
-            if (wanted.isPresent() && current.get().sameTreeAs(wanted.get())) {
+            if (current.get().sameTreeAs(staged.get())) {
                 if (current.get().readOnly() != readOnly) {
                     throw new DriverError.AlreadyExists("volume " + record.id() + " is already published at " + target
                             + " " + (current.get().readOnly() ? "read-only" : "read-write") + ", not "
@@ -115,18 +109,68 @@ public final class LocalMounts {
             throw new DriverError.AlreadyExists("target path " + target + " already has " + describe(current.get())
                     + " mounted, not volume " + record.id());
         }
-        if (capability.mode() == AccessMode.SINGLE_NODE_SINGLE_WRITER && wanted.isPresent()) {
-            // The spec: a volume with this mode is published at one target only.
-            Optional<MountEntry> other = mounts.showing(wanted.get()).stream()
-                    .filter(m -> !m.mountPoint().equals(staging.path()) && !m.mountPoint().equals(target.path()))
-                    .findFirst();
-            if (other.isPresent()) {
-                throw new DriverError.FailedPrecondition("volume " + record.id() + " has access mode "
-                        + "SINGLE_NODE_SINGLE_WRITER and is already published at " + other.get().mountPoint());
+        requireSingleWriter(record, capability, mounts, staged.get(), staging, target);
+        makeTarget(record, target);
+        Mounter.bind(staging, target, readOnly, capability.mountFlags());
+    }
+
+    /**
+     * A block publish binds a loop device's node onto the target file: the read-write device the stage attached,
+     * or for a read-only publish a read-only device of its own over the same image, so that the kernel refuses the
+     * pod's writes (a read-only bind of a device node would not: it protects the node, not the device).
+     */
+    private void publishBlock(VolumeRecord record, VolumeFiles files, RootedPath target, boolean readOnly,
+            VolumeCapability capability, MountTable mounts) {
+        Path staged = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
+                "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
+        Optional<MountEntry> current = mounts.at(target.path());
+        if (current.isPresent()) {
+            // A retry: the target shows one of this volume's devices, read-only or not as asked.
+            for (Path device : LoopDevices.backing(files.image())) {
+                Optional<MountEntry> tree = mounts.treeOf(device);
+                if (tree.isPresent() && current.get().sameTreeAs(tree.get())) {
+                    boolean publishedReadOnly = LoopDevices.readOnly(device);
+                    if (publishedReadOnly != readOnly) {
+                        throw new DriverError.AlreadyExists("volume " + record.id() + " is already published at "
+                                + target + " " + (publishedReadOnly ? "read-only" : "read-write") + ", not "
+                                + (readOnly ? "read-only" : "read-write"));
+                    }
+                    return;
+                }
             }
+            throw new DriverError.AlreadyExists("target path " + target + " already has " + describe(current.get())
+                    + " mounted, not volume " + record.id());
+        }
+        Optional<MountEntry> stagedTree = mounts.treeOf(staged);
+        if (stagedTree.isPresent()) {
+            requireSingleWriter(record, capability, mounts, stagedTree.get(), null, target);
         }
         makeTarget(record, target);
-        Mounter.bind(source, target, readOnly, capability.mountFlags());
+        Path source = readOnly ? ImageStore.readOnlyDevice(files) : staged;
+        try {
+            Mounter.bind(RootedPath.own(source), target, readOnly, capability.mountFlags());
+        } catch (RuntimeException e) {
+            if (readOnly) {
+                ImageStore.releaseUnboundReadOnly(files.image(), MountTable.read());
+            }
+            throw e;
+        }
+    }
+
+    /** The spec: a volume with access mode SINGLE_NODE_SINGLE_WRITER is published at one target only. */
+    private static void requireSingleWriter(VolumeRecord record, VolumeCapability capability, MountTable mounts,
+            MountEntry tree, RootedPath staging, RootedPath target) {
+        if (capability.mode() != AccessMode.SINGLE_NODE_SINGLE_WRITER) {
+            return;
+        }
+        Optional<MountEntry> other = mounts.showing(tree).stream()
+                .filter(m -> (staging == null || !m.mountPoint().equals(staging.path()))
+                        && !m.mountPoint().equals(target.path()))
+                .findFirst();
+        if (other.isPresent()) {
+            throw new DriverError.FailedPrecondition("volume " + record.id() + " has access mode "
+                    + "SINGLE_NODE_SINGLE_WRITER and is already published at " + other.get().mountPoint());
+        }
     }
 
     /**
@@ -146,6 +190,11 @@ public final class LocalMounts {
             mounts = MountTable.read();
         }
         created.remove(record.id().toString(), target);
+        if (record.block()) {
+            // A read-only publish had a device of its own; the last read-only target takes it away. A retry (or a
+            // crash between the unmount and here) finds it unbound and detaches it then.
+            ImageStore.releaseUnboundReadOnly(files.image(), mounts);
+        }
     }
 
     /**
@@ -203,11 +252,19 @@ public final class LocalMounts {
             MountEntry current, String field, RootedPath path) {
         // Any mount of the volume (its filesystem, a bind of its data or of its loop device node) shows its tree.
         Optional<MountEntry> expected = store.expectedTree(files, mounts);
-        if (expected.isPresent() && current.sameTreeAs(expected.get())) {
+        if (expected.isPresent() && current.sameTreeAs(expected.get()) || showsReadOnlyDevice(record, files, mounts,
+                current)) {
             return;
         }
         throw new DriverError.FailedPrecondition(field + " " + path + " has " + describe(current)
                 + " mounted, which is not volume " + record.id() + "; it was left in place");
+    }
+
+    /** Whether a mount shows one of the read-only loop devices a read-only block publish attached for the volume. */
+    private static boolean showsReadOnlyDevice(VolumeRecord record, VolumeFiles files, MountTable mounts,
+            MountEntry current) {
+        return record.block() && LoopDevices.readOnlyDevices(files.image()).stream().map(mounts::treeOf)
+                .flatMap(Optional::stream).anyMatch(current::sameTreeAs);
     }
 
     private static void requireDirectory(String field, RootedPath path, Beneath.Made made) {
@@ -243,7 +300,8 @@ public final class LocalMounts {
         MountTable mounts = MountTable.read();
         Optional<MountEntry> current = mounts.at(volumePath);
         Optional<MountEntry> expected = store.expectedTree(files, mounts);
-        boolean mounted = current.isPresent() && expected.isPresent() && current.get().sameTreeAs(expected.get());
+        boolean mounted = current.isPresent() && (expected.isPresent() && current.get().sameTreeAs(expected.get())
+                || showsReadOnlyDevice(record, files, mounts, current.get()));
         if (!mounted) {
             VolumeStats usage = record.block() ? VolumeStats.block(record.capacity().bytes(), false, "")
                     : new VolumeStats(0, 0, 0, 0, 0, 0, false, false, "");

@@ -5,6 +5,7 @@ import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.model.SnapshotId;
@@ -105,8 +106,13 @@ public final class LocalVolumes implements VolumeStore {
     public List<VolumeRecord> recover() {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
-            found.addAll(sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()), true));
+            List<VolumeRecord> volumes = sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()),
+                    true);
+            found.addAll(volumes);
+            volumes.stream().filter(v -> v.layout() == Layout.IMAGE)
+                    .forEach(v -> ImageStore.reserveLeftSparse(files(v.id()), v.capacity().bytes()));
             ImageStore.thawLeftFrozen(disk.volumesDir());
+            ImageStore.releaseLeftReadOnly(disk.volumesDir());
         }
         return found;
     }
@@ -210,7 +216,13 @@ public final class LocalVolumes implements VolumeStore {
     public VolumeRecord create(VolumeRecord record) {
         VolumeFiles files = files(record.id());
         makeEntry(files);
-        LayoutStore.of(record.layout()).provision(files, record.capacity().bytes());
+        try {
+            LayoutStore.of(record.layout()).provision(files, record.capacity().bytes());
+        } catch (DriverError.ResourceExhausted e) {
+            // Never acknowledged: what was made goes now, so that it holds no space until the next recovery.
+            remove(files);
+            throw e;
+        }
         MetadataFile.write(files.metadata(), record);
         return record;
     }
@@ -231,7 +243,12 @@ public final class LocalVolumes implements VolumeStore {
     private VolumeRecord createFrom(VolumeRecord record, VolumeFiles source) {
         VolumeFiles files = files(record.id());
         makeEntry(files);
-        LayoutStore.of(record.layout()).copy(source, files, record.capacity().bytes(), MountTable.read());
+        try {
+            LayoutStore.of(record.layout()).copy(source, files, record.capacity().bytes(), MountTable.read());
+        } catch (DriverError.ResourceExhausted e) {
+            remove(files);
+            throw e;
+        }
         MetadataFile.write(files.metadata(), record);
         return record;
     }
@@ -292,6 +309,41 @@ public final class LocalVolumes implements VolumeStore {
             throw new DriverError.FailedPrecondition("volume " + id + " lives on disk " + id.disk()
                     + ", which is not configured on node " + node);
         }
+    }
+
+    /**
+     * What each disk can hold for volumes now, for the allocator: the free space of its filesystem (df's Avail)
+     * plus {@code preallocated}, the bytes of its volumes that already hold all their blocks (image volumes),
+     * never more than the disk's configured capacity (by default its filesystem's size). What may still grow into
+     * free space (dir volumes, which have no limit; subvolumes, whose blocks btrfs shares and copies on write;
+     * snapshots, whose shared blocks the volume copies when it overwrites them) is counted as the allocator counts
+     * it, at its whole size: a written part is then counted twice, which refuses early rather than promises bytes
+     * that are not there.
+     */
+    @Override
+    public Map<Placement, Capacity> usableCapacities(java.util.function.ToLongFunction<Placement> preallocated) {
+        Map<Placement, Capacity> usable = new LinkedHashMap<>();
+        for (LocalDisk disk : disks.values()) {
+            Placement placement = new Placement(node, disk.name());
+            // The held bytes before the free space: a new volume's blocks leave the free space before it is counted
+            // as holding them, so in this order its blocks may be missed on both sides (refusing early), never
+            // counted on both (promising them twice).
+            long held = preallocated.applyAsLong(placement);
+            long free;
+            try {
+                free = dev.ordinal.driver.host.Preallocation.usableBytes(disk.root());
+            } catch (DriverError e) {
+                // A disk that cannot be read is reported unhealthy elsewhere; it offers nothing new meanwhile.
+                free = 0;
+            }
+            usable.put(placement, usableCapacity(disk, free, held));
+        }
+        return usable;
+    }
+
+    /** The rule of {@link #usableCapacities}, for one disk: a node agent reports the same number. */
+    public static Capacity usableCapacity(LocalDisk disk, long free, long preallocated) {
+        return Capacity.ofBytes(Math.min(disk.capacity().bytes(), free + preallocated));
     }
 
     @Override

@@ -2,11 +2,14 @@ package dev.ordinal.driver.store;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * Where the controller side makes the volumes the allocator placed: this node's own disks (the all-in-one
@@ -35,6 +38,15 @@ public interface VolumeStore {
 
     /** Refuses (FAILED_PRECONDITION) an id of ours that this store can never serve, so it is not forgotten. */
     void requireServes(VolumeId id);
+
+    /**
+     * What each of this store's own disks can hold for volumes right now, given the bytes of each that its
+     * volumes already hold (preallocated); empty where the disks are others' (a cluster: each node's agent
+     * reports its own).
+     */
+    default Map<Placement, Capacity> usableCapacities(ToLongFunction<Placement> preallocated) {
+        return Map.of();
+    }
 
     /** The largest disk offering the layout: a volume larger than it could never be made. */
     Optional<Capacity> largestDisk(Layout layout);

@@ -2,6 +2,7 @@ package dev.ordinal.driver.volume;
 
 import dev.ordinal.allocator.Allocator;
 import dev.ordinal.allocator.model.Allocation;
+import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.OwnerGroup;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.error.DriverError;
@@ -28,6 +29,8 @@ public final class Inventory {
     final Allocator allocator;
     final Catalog<VolumeRecord> volumeCatalog = new Catalog<>(VolumeRecord::csiName, r -> r.id().toString());
     final Catalog<SnapshotRecord> snapshotCatalog = new Catalog<>(SnapshotRecord::csiName, r -> r.id().toString());
+    private final java.util.concurrent.locks.ReentrantReadWriteLock space =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     public Inventory(VolumeStore volumes, SnapshotStore snapshots, Allocator allocator) {
         this.volumes = volumes;
@@ -45,6 +48,7 @@ public final class Inventory {
             snapshotCatalog.put(record);
             count(allocationOf(record));
         }
+        refreshCapacity();
     }
 
     /**
@@ -68,6 +72,55 @@ public final class Inventory {
             // A node (or disk) that has not reported yet: its space is counted when it joins (recount).
             LOG.infof("not counting %s yet: %s", allocation.volume(), e.getMessage());
         }
+    }
+
+    /**
+     * Sets each local disk's capacity in the allocator to what its filesystem can hold for volumes now (see
+     * {@link VolumeStore#usableCapacities}): before every placement and GetCapacity, since anything else on the
+     * filesystem changes its free space. Image volumes hold all their blocks already (preallocated), so they need
+     * nothing more of the free space. Snapshots are counted at their whole size as still to come: an image
+     * snapshot may share its volume's extents, and each overwrite of a shared block by the volume takes a new one.
+     */
+    public void refreshCapacity() {
+        // Exclusive against removals: a refresh that read the catalog before a removal and the free space after it
+        // would count the removed volume's bytes twice, as held and as free.
+        space.writeLock().lock();
+        try {
+            refreshCapacityLocked();
+        } finally {
+            space.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Runs a removal (files, allocation, catalog entry) so that a capacity refresh sees it whole or not at all.
+     * Creations need no such care: their blocks leave the free space before they enter the catalog, so a refresh
+     * in between counts them twice, which errs on the safe side.
+     */
+    void removing(Runnable removal) {
+        space.readLock().lock();
+        try {
+            removal.run();
+        } finally {
+            space.readLock().unlock();
+        }
+    }
+
+    private void refreshCapacityLocked() {
+        // Asked per disk, and only by a store with disks of its own: a cluster's catalog is never walked here.
+        volumes.usableCapacities(this::preallocatedOn).forEach((disk, capacity) -> allocator.diskUsage(disk)
+                .ifPresent(usage -> allocator.setDiskCapacity(disk, capacity, usage.reserved())));
+    }
+
+    /** The bytes the image volumes on {@code disk} hold already: all of their size. */
+    private long preallocatedOn(Placement disk) {
+        long bytes = 0;
+        for (VolumeRecord volume : volumeCatalog.all()) {
+            if (volume.layout() == Layout.IMAGE && placementOf(volume.id()).equals(disk)) {
+                bytes += volume.capacity().bytes();
+            }
+        }
+        return bytes;
     }
 
     /** The volume behind an id, or NOT_FOUND naming it. */

@@ -70,9 +70,11 @@ public final class SnapshotService {
             if (record.isEmpty()) {
                 return;
             }
-            inventory.snapshots.delete(record.get());
-            inventory.allocator.removeAllocation(AllocationKeys.snapshot(record.get().csiName()));
-            inventory.snapshotCatalog.remove(record.get());
+            inventory.removing(() -> {
+                inventory.snapshots.delete(record.get());
+                inventory.allocator.removeAllocation(AllocationKeys.snapshot(record.get().csiName()));
+                inventory.snapshotCatalog.remove(record.get());
+            });
         }
     }
 
@@ -103,6 +105,7 @@ public final class SnapshotService {
     }
 
     private Reservation reserve(String name, VolumeRecord source) {
+        inventory.refreshCapacity();
         Decision decision = inventory.allocator.place(PlacementRequest.builder(AllocationKeys.snapshot(name),
                 source.capacity(), source.layout()).sticky(Inventory.placementOf(source.id())).build());
         return switch (decision) {

@@ -64,6 +64,7 @@ public final class VolumeService {
                 return sameVolumeOrConflict(existing.get(), spec, parameters, shape);
             }
             requireSomeDiskLargeEnough(parameters.layout(), size);
+            inventory.refreshCapacity();
             ClaimAdmission.Admitted admitted = admission.admit(parameters);
             // The source must not be deleted (or grown) while it is copied.
             try (VolumeLocks.Held sourceLock = origin.lockKey().isEmpty() ? () -> { }
@@ -110,9 +111,11 @@ public final class VolumeService {
             if (record.isEmpty()) {
                 return;
             }
-            inventory.volumes.delete(record.get());
-            inventory.allocator.removeAllocation(AllocationKeys.volume(record.get().csiName()));
-            inventory.volumeCatalog.remove(record.get());
+            inventory.removing(() -> {
+                inventory.volumes.delete(record.get());
+                inventory.allocator.removeAllocation(AllocationKeys.volume(record.get().csiName()));
+                inventory.volumeCatalog.remove(record.get());
+            });
         }
     }
 
@@ -134,6 +137,7 @@ public final class VolumeService {
             if (wanted.equals(current.capacity())) {
                 return new ExpansionResult(current.capacity(), nodeGrows);
             }
+            inventory.refreshCapacity();
             if (inventory.allocator.resizeAllocation(AllocationKeys.volume(current.csiName()), wanted)
                     instanceof ResizeResult.NotResized refused) {
                 throw new DriverError.ResourceExhausted("cannot grow volume " + current.id() + " from "
@@ -184,6 +188,7 @@ public final class VolumeService {
 
     public CapacityOffer capacity(Map<String, String> parameters, Map<String, String> segment) {
         VolumeParameters parsed = VolumeParameters.parse(parameters);
+        inventory.refreshCapacity();
         var report = inventory.allocator.capacity(parsed.layout(), segment);
         return new CapacityOffer(report.available(), report.maximumVolumeSize(),
                 Capacity.ofBytes(VolumeSizing.minimum(parsed.layout(), false, DEFAULT_FS)));
