@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.grpc.Status;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -60,7 +61,7 @@ final class History {
     void stored(long at, GenericKubernetesResource object, boolean created) {
         String namespace = object.getMetadata().getNamespace();
         String name = object.getMetadata().getName();
-        switch (object.getKind()) {
+        switch (Objects.toString(object.getKind(), "")) {
             case "PersistentVolumeClaim" -> {
                 String uid = object.getMetadata().getUid();
                 if ("Bound".equals(object.get("status", "phase")) && boundClaims.add(uid)) {
