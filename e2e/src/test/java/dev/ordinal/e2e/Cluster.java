@@ -17,7 +17,6 @@ import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -69,7 +68,7 @@ final class Cluster implements AutoCloseable {
 
     private void start() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of()), false);
+                new RecordingDispatcher(history), false);
         server.init();
         running.add(server::destroy);
         client = client();
@@ -101,7 +100,7 @@ final class Cluster implements AutoCloseable {
         await().atMost(WAIT).until(controller::isLeader);
 
         statefulSets = started(new StatefulSetController(client()));
-        volumes = started(new PersistentVolumeController(client(), history));
+        volumes = started(new PersistentVolumeController(client()));
         started(new ExternalProvisioner(client(), DRIVER, controllerDriver::controller, history));
     }
 

@@ -23,17 +23,17 @@ import java.util.stream.Collectors;
  * <li>a volume whose claimRef names a claim that is gone, or a claim of that name with another uid, becomes
  *     Released and keeps its claimRef, whatever its reclaim policy (deleting Delete volumes is external-provisioner's).
  * </ul>
- * Writes are updates with the resourceVersion read, so a race with another writer is a 409 and the next pass.
+ * Writes are updates with the resourceVersion read, so a race with another writer is a 409 and the next pass. When a
+ * claim became Bound is the API server's to say ({@link RecordingDispatcher}), not this emulator's: its thread gets
+ * the answer to the status write only after everyone else may have seen the Bound claim and acted on it.
  */
 final class PersistentVolumeController implements AutoCloseable {
 
     private final KubernetesClient client;
-    private final History history;
     private final Loop loop;
 
-    PersistentVolumeController(KubernetesClient client, History history) {
+    PersistentVolumeController(KubernetesClient client) {
         this.client = client;
-        this.history = history;
         this.loop = new Loop("pv-controller", 50, this::pass);
     }
 
@@ -108,8 +108,6 @@ final class PersistentVolumeController implements AutoCloseable {
                         .withCapacity(volume.getSpec().getCapacity()).build())
                 .build();
         client.persistentVolumeClaims().inNamespace(namespace).resource(bound).updateStatus();
-        history.bound(new History.Binding(history.tick(), namespace, claim.getMetadata().getName(),
-                claim.getMetadata().getUid(), volumeName));
     }
 
     private void setPhase(PersistentVolume volume, String phase) {

@@ -3,6 +3,7 @@ package dev.ordinal.e2e;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ordinal.driver.cluster.OrdinalVolume;
@@ -69,7 +70,9 @@ class StatefulSetVolumesTest {
     /**
      * Parallel pod management makes all claims at once and external-provisioner asks for all of them at once, over
      * and over; with orderedBinding the volumes are still made one ordinal at a time, each only after the one
-     * before is Bound, and the refusals say which ordinal is waited for.
+     * before is Bound, and the refusals say which ordinal is waited for. "Made after Bound" is in the API server's
+     * order: the driver wrote the volume's OrdinalVolume after the server stored the earlier claim as Bound (not:
+     * the provisioner sent the call after the PV controller emulator heard back, see {@link History}).
      */
     @Test
     void orderedBindingWithParallelPodsMakesVolumesInOrdinalOrder() {
@@ -83,6 +86,8 @@ class StatefulSetVolumesTest {
         Map<String, Long> boundAt = cluster.history().bindings(ns).stream()
                 .collect(Collectors.toMap(History.Binding::claim, History.Binding::at, (a, b) -> a));
         long firstBinding = boundAt.values().stream().min(Long::compare).orElseThrow();
+        Map<String, Long> madeAt = cluster.history().made(ns).stream()
+                .collect(Collectors.toMap(History.Made::claim, History.Made::at, (a, b) -> a));
         for (int ordinal = 0; ordinal < 4; ordinal++) {
             String claim = "data-web-" + ordinal;
             List<History.Call> mine = calls.stream().filter(c -> c.claim().equals(claim)).toList();
@@ -95,8 +100,11 @@ class StatefulSetVolumesTest {
             assertEquals(made, mine.get(mine.size() - 1), claim + ": no call after the one that made it");
             if (ordinal > 0) {
                 long previousBound = boundAt.get("data-web-" + (ordinal - 1));
-                assertTrue(made.sent() > previousBound, claim + " was made only after ordinal " + (ordinal - 1)
-                        + " was Bound (call sent at " + made.sent() + ", bound at " + previousBound + ")");
+                Long volumeWritten = madeAt.get(claim);
+                assertNotNull(volumeWritten, claim + ": the driver wrote an OrdinalVolume for it");
+                assertTrue(volumeWritten > previousBound, claim + " was made only after ordinal " + (ordinal - 1)
+                        + " was Bound (its OrdinalVolume stored at " + volumeWritten + ", ordinal " + (ordinal - 1)
+                        + " stored as Bound at " + previousBound + ")");
                 List<History.Call> refused = mine.stream().filter(c -> !c.ok()).toList();
                 assertFalse(refused.isEmpty(), claim + " was refused while earlier ordinals were unbound");
                 boolean namedAnOrdinal = false;

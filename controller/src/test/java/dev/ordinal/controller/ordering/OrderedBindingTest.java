@@ -65,6 +65,17 @@ class OrderedBindingTest {
         assertEquals(List.of("data-web-2:W1/1"), decisions(0, bound(0), pending(2)));
     }
 
+    /**
+     * Bound is the claim's status.phase, nothing weaker: the PV controller writes spec.volumeName first and the
+     * phase after, and a volume that exists for the earlier claim does not make it Bound either.
+     */
+    @Test
+    void anEarlierClaimThatNamesItsVolumeButIsNotBoundYetHoldsTheNextBack() {
+        OrderedClaim binding = new OrderedClaim(OrdinalClaim.of("ns", "web", "data", 0), ClaimPhase.PENDING, true,
+                false, true, OrderingMode.ORDERED, CREATED);
+        assertEquals(List.of("data-web-1:W0/0"), decisions(0, binding, pending(1)));
+    }
+
     @Test
     void aLostEarlierClaimIsNotBound() {
         OrderedClaim lost = claim("data", 0, ClaimPhase.LOST, true, OrderingMode.ORDERED);
