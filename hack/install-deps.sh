@@ -41,4 +41,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-hack/get-helm.sh >/dev/null
+hack/get-helm.sh --quiet
