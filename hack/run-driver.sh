@@ -8,7 +8,7 @@
 # Start-up archive: the classes the driver loads while starting, parsed and linked once and mapped from a file on
 # every later start. With JDK 25 or newer an AOT cache (-XX:AOTCache, JEP 483/514), before that a dynamic class-data
 # archive (-XX:SharedArchiveFile). Either is valid only for the exact jar (its modification time) and JDK it was made
-# with, so it is made by a short training start on a scratch socket whenever the jar or the JDK is newer than it,
+# with, so it is made by a short training start on a scratch socket whenever the jar is newer or the JDK another,
 # before the real start: the first start after a build takes those few seconds more, every start serves sooner,
 # and the JVM never has to report a mismatched archive. DRIVER_ARCHIVE=off starts without one.
 set -euo pipefail
