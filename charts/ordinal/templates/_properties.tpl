@@ -1,5 +1,8 @@
-{{/* The driver in controller mode: cluster mode, no disks of its own, NFS exports where the pod mounts them. */}}
+{{/* The driver in controller mode: cluster mode, no disks of its own, NFS exports where the pod mounts them. Both
+   driver processes serve health and metrics on all interfaces (the executable's default is loopback): the kubelet
+   probes and Prometheus scrapes them at the pod's address. */}}
 {{- define "ordinal.controllerDriverProperties" -}}
+quarkus.management.host=0.0.0.0
 ordinal.cluster.enabled=true
 ordinal.cluster.ready-timeout={{ .Values.controller.readyTimeout }}
 ordinal.default-volume-size={{ .Values.controller.defaultVolumeSize }}
@@ -10,6 +13,7 @@ ordinal.nfs.exports={{ . }}
 
 {{/* The node agent: this node's disks (never created unless asked), publish root = kubelet's directory. */}}
 {{- define "ordinal.nodeDriverProperties" -}}
+quarkus.management.host=0.0.0.0
 ordinal.cluster.enabled=true
 ordinal.cluster.resync={{ .Values.node.resync }}
 ordinal.cluster.orphan-grace={{ .Values.node.orphanGrace }}

@@ -122,6 +122,17 @@ class ChartBehaviourTest {
     }
 
     @Test
+    void bothDriversServeHealthAndMetricsBeyondLoopbackForTheKubeletAndPrometheus() throws IOException {
+        // The executable listens on 127.0.0.1 unless told otherwise (make run); a pod's probes and scrapes come
+        // from outside it, to the pod's address.
+        Rendered rendered = Rendered.of(Repo.valuesFile("default"));
+        for (String map : List.of("ordinal-controller", "ordinal-node")) {
+            assertEquals("0.0.0.0", properties(rendered.one(ConfigMap.class, map), "driver.properties")
+                    .getProperty("quarkus.management.host"), map);
+        }
+    }
+
+    @Test
     void nfsExportsAreMountedIntoTheControllerPodAndNamedInItsSettings() throws IOException {
         Rendered rendered = Rendered.of(Repo.valuesFile("nfs"));
         PodSpec pod = rendered.controller().getSpec().getTemplate().getSpec();

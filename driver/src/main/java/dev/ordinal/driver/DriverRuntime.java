@@ -14,6 +14,7 @@ import dev.ordinal.driver.nfs.UsageCache;
 import dev.ordinal.driver.volume.VolumeLocks;
 import dev.ordinal.driver.volume.Inventory;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -26,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -87,7 +90,19 @@ public class DriverRuntime {
                 config.mode().name().toLowerCase(Locale.ROOT), node, socket, disks.size(),
                 assembly.inventory().map(Inventory::volumeCount).orElse(0),
                 (System.nanoTime() - started) / 1_000_000);
-        System.out.println("CSI socket: unix://" + socket);
+        // The one line a user of `make run` looks for, last and unadorned.
+        System.out.println("CSI socket: unix://" + socket + "   health and metrics: " + managementUrl()
+                + "/q/health, /q/metrics");
+    }
+
+    /** Where the management interface listens, as configured (tests use their own port setting). */
+    private static String managementUrl() {
+        Config settings = ConfigProvider.getConfig();
+        String host = settings.getOptionalValue("quarkus.management.host", String.class).orElse("0.0.0.0");
+        String portKey = LaunchMode.current() == LaunchMode.TEST ? "quarkus.management.test-port"
+                : "quarkus.management.port";
+        int port = settings.getValue(portKey, Integer.class);
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -8,6 +8,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -82,6 +83,10 @@ public final class CsiSocketServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(handlers)
+                // grpc-netty asks every accepted connection for TCP keep-alive, an option a unix domain socket
+                // does not have, and Netty warns "Unknown channel option 'SO_KEEPALIVE'" per connection. A null
+                // value takes the option off the bootstrap (Netty's childOption contract).
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                 // Identity calls never block (readiness is cached): answering them on the I/O thread saves two
                 // thread hand-offs per liveness probe. Everything else runs on the handler pool.
                 .callExecutor(new ServerCallExecutorSupplier() {

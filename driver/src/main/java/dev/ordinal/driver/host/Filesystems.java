@@ -1,6 +1,7 @@
 package dev.ordinal.driver.host;
 
 import dev.ordinal.driver.error.DriverError;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -169,9 +170,19 @@ public final class Filesystems {
                 Long.parseLong(f[4]), Long.parseLong(f[5]));
     }
 
-    /** The type name statfs reports for the filesystem holding {@code path} (ext2/ext3, xfs, btrfs, tmpfs...). */
+    /**
+     * The type of the filesystem holding the existing directory {@code path} as the kernel names it in mountinfo
+     * (ext4, xfs, btrfs, tmpfs...). Not statfs: ext2, ext3 and ext4 share one magic number, so statfs calls an
+     * ext4 disk "ext2/ext3". statfs only where mountinfo has no entry for the path.
+     */
     public static String typeOf(Path path) {
-        return Command.check("statfs of " + path, "stat", "--file-system", "--format", "%T", "--", path.toString())
-                .strip();
+        Path real;
+        try {
+            real = path.toRealPath();
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot resolve " + path + ": " + e.getMessage(), e);
+        }
+        return MountTable.read().treeOf(real).map(MountEntry::fsType).orElseGet(() -> Command.check(
+                "statfs of " + path, "stat", "--file-system", "--format", "%T", "--", path.toString()).strip());
     }
 }

@@ -55,8 +55,8 @@ import org.junit.jupiter.api.Test;
  * nothing half-made or half-deleted is left on the disk, every acknowledged write reads back byte for byte after a
  * fresh stage, and no mount or loop device is left (TestRoot).
  *
- * <p>CI runs a small size; the full run is {@code -Dordinal.crash.kills=200}, replayed with
- * {@code -Dordinal.crash.seed=<printed seed>} (the seed fixes the workload and which calls get a kill after what
+ * <p>CI runs a small size; the full run is {@code make crash-test KILLS=200}, replayed with
+ * {@code make crash-test KILLS=200 SEED=<printed seed>} (the seed fixes the workload and which calls get a kill after what
  * fraction of their usual duration; where exactly a kill lands still varies with timing).
  */
 class CrashHarnessTest {
@@ -104,9 +104,8 @@ class CrashHarnessTest {
     void everyCallAnswersRightAndNothingIsLostOrLeakedAcrossKills() throws IOException {
         int killTarget = Integer.getInteger("ordinal.crash.kills", 20);
         long seed = Long.getLong("ordinal.crash.seed", System.nanoTime());
-        String replay = "replay: ./mvnw -B -o -pl driver test -Dtest=CrashHarnessTest "
-                + "-Dsurefire.failIfNoSpecifiedTests=false -Dordinal.crash.kills=" + killTarget
-                + " -Dordinal.crash.seed=" + seed;
+        // A command that works from a fresh checkout as printed: make finds the JDK and builds the modules first.
+        String replay = "replay: make crash-test KILLS=" + killTarget + " SEED=" + seed;
         System.out.println("crash harness: seed=" + seed + " kills=" + killTarget + "\n" + replay);
         long begin = System.nanoTime();
         workload = new Random(seed);
