@@ -208,13 +208,11 @@ class SnapshotDataTest {
         }
         // Capacity follows the free space, and xfs hands the blocks of deleted files back in the background
         // (deferred inode inactivation): syncfs makes it finish, so that the numbers compared are settled.
-        syncDisk(b);
-        long withSnapshot = available(b.layout());
+        long withSnapshot = settledAvailable(b);
         deleteSnapshot(snapshot.getSnapshotId());
-        syncDisk(b);
         // And its blocks with it: a reflinked snapshot of a preallocated image shares all of its source's blocks,
         // and holds them alone once the source is deleted, as here (up to the source's size on xfs).
-        assertTakes(b.size(), b.size() + 8 * MIB, available(b.layout()), withSnapshot, "DeleteSnapshot gives its "
+        assertTakes(b.size(), b.size() + 8 * MIB, settledAvailable(b), withSnapshot, "DeleteSnapshot gives its "
                 + "size back");
         assertEquals(List.of(), snapshotIds(driver.controller().listSnapshots(
                 ListSnapshotsRequest.getDefaultInstance())));
@@ -423,6 +421,23 @@ class SnapshotDataTest {
         long taken = before - after;
         assertTrue(taken >= size && taken <= size + margin, message + ": " + taken + " bytes, not " + size
                 + " (+ at most " + margin + " bytes of blocks taken or freed beside it)");
+    }
+
+    /**
+     * GetCapacity once the disk's free space has settled: syncfs makes xfs finish most of its background freeing
+     * of deleted files (deferred inode inactivation), but not always all of it at once (seen in CI: 1.4 GB of
+     * earlier deletions appearing between two reads), so the answer is read until two reads agree.
+     */
+    private long settledAvailable(Backend b) {
+        long[] last = {-1};
+        return org.awaitility.Awaitility.await("the free space of " + b.disk() + " to settle")
+                .atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(250))
+                .until(() -> {
+                    syncDisk(b);
+                    long previous = last[0];
+                    last[0] = available(b.layout());
+                    return previous == last[0] ? last[0] : null;
+                }, java.util.Objects::nonNull);
     }
 
     private static void syncDisk(Backend b) {
