@@ -274,6 +274,88 @@ class AdversarialSocketTest {
         }
     }
 
+    // ---- item 3: a read-only block publish cannot write into the volume ----------------------------------------
+
+    @Test
+    void aReadOnlyBlockPublishRefusesWritesAndTheImageKeepsItsBytes() throws IOException {
+        Path image = imageOf(blockVolume.id());
+        byte[] before = headOf(image);
+        dev.ordinal.csi.v1.VolumeCapability readerOnly = block().toBuilder().setAccessMode(
+                dev.ordinal.csi.v1.VolumeCapability.AccessMode.newBuilder().setMode(
+                        dev.ordinal.csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)).build();
+        // readonly:true on a writer's capability, and a reader-only capability without the flag: both read-only.
+        for (boolean flag : List.of(true, false)) {
+            Path target = kubelet.resolve("pods/reader/volumes/ro-" + flag);
+            node.nodePublishVolume(publish(blockVolume.id(), blockVolume.staging(), target,
+                    flag ? block() : readerOnly, flag));
+            try {
+                Command.Result write = Command.run("dd", "if=/dev/zero", "of=" + target, "bs=4096", "count=1",
+                        "conv=notrunc,fsync", "oflag=direct");
+                assertFalse(write.ok(), "dd wrote through a read-only publish: " + write);
+                assertTrue(write.stderr().contains("Read-only file system")
+                        || write.stderr().contains("Operation not permitted"), write.stderr());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before, readOf(target),
+                        "the device reads the volume's bytes");
+            } finally {
+                node.nodeUnpublishVolume(unpublish(blockVolume.id(), target));
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(before, headOf(image),
+                    "the backing image is unchanged");
+        }
+    }
+
+    private static Path imageOf(String id) {
+        return root.path().resolve("disks/d1/volumes").resolve(id.substring(id.lastIndexOf(':') + 1))
+                .resolve("image");
+    }
+
+    private static byte[] headOf(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(4096);
+        }
+    }
+
+    private static byte[] readOf(Path device) throws IOException {
+        return headOf(device);
+    }
+
+    // ---- item 5: no space is promised that the disk does not have ----------------------------------------------
+
+    @Test
+    void getCapacityNeverExceedsTheFreeSpaceAndALargerVolumeIsResourceExhausted() throws IOException {
+        Path disk = root.path().resolve("disks/d1");
+        long held = 0;
+        for (Neighbour n : List.of(imageVolume, blockVolume)) {
+            held += Files.size(imageOf(n.id()));
+        }
+        long entries;
+        try (java.util.stream.Stream<Path> list = Files.list(disk.resolve("volumes"))) {
+            entries = list.count();
+        }
+        for (String layout : List.of("image", "dir")) {
+            // The free space is read after GetCapacity: anything written meanwhile only makes the check stricter.
+            long offered = capacity(layout);
+            long free = Files.getFileStore(disk).getUsableSpace();
+            assertTrue(offered <= free + held, "GetCapacity (" + layout + ") offers " + offered + " bytes; statvfs "
+                    + "says " + free + " are free and image volumes hold " + held);
+            assertTrue(offered <= 1024 * MIB, "no more than the disk's configured 1024 MiB: " + offered);
+            long tooLarge = (offered / MIB + 1) * MIB;
+            String message = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> controller.createVolume(
+                    create("too-large-" + layout, tooLarge, layout, layout.equals("image") ? block() : mount(""))));
+            // With numbers: what was asked and the most any disk has.
+            assertTrue(message.contains(tooLarge / MIB + " MiB asked") && message.matches(".*has \\d+ MiB.*"),
+                    message);
+            try (java.util.stream.Stream<Path> list = Files.list(disk.resolve("volumes"))) {
+                assertEquals(entries, list.count(), "the refusal left nothing on the disk");
+            }
+        }
+    }
+
+    private static long capacity(String layout) {
+        return controller.getCapacity(dev.ordinal.csi.v1.GetCapacityRequest.newBuilder()
+                .putParameters("layout", layout).build()).getAvailableCapacity();
+    }
+
     // ---- item 6: the lower-impact probes, each answered as the spec says ---------------------------------------
 
     @Test
