@@ -24,6 +24,7 @@ import dev.ordinal.csi.v1.ProbeRequest;
 import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.host.Command;
+import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.local.DiskSetup;
@@ -479,6 +480,53 @@ class AdversarialSocketTest {
         }
         assertStatus(Status.Code.ALREADY_EXISTS,
                 () -> node.nodeStageVolume(stage(imageVolume.id(), imageVolume.staging(), mount("xfs"))));
+    }
+
+    @Test
+    void aSecondStagingPathOfABlockVolumeIsAlreadyExistsAndItsUnstageLeavesTheStagedDevice() {
+        // A block stage mounts nothing: the staging path is what the driver recorded for it.
+        Path other = kubelet.resolve("plugins/staging/second-block");
+        Path image = imageOf(blockVolume.id());
+        Path device = LoopDevices.writable(image).orElseThrow();
+        String message = assertStatus(Status.Code.ALREADY_EXISTS,
+                () -> node.nodeStageVolume(stage(blockVolume.id(), other, block())));
+        assertTrue(message.contains("already staged at " + blockVolume.staging() + ", not at " + other), message);
+        // The same stage again is a retry: OK, and the same device.
+        node.nodeStageVolume(stage(blockVolume.id(), blockVolume.staging(), block()));
+        // Nothing of the volume is staged at the other path: its unstage is OK and detaches nothing.
+        node.nodeUnstageVolume(unstage(blockVolume.id(), other));
+        assertEquals(Optional.of(device), LoopDevices.writable(image));
+        assertStatus(Status.Code.ALREADY_EXISTS,
+                () -> node.nodeStageVolume(stage(blockVolume.id(), other, block())));
+    }
+
+    @Test
+    void aBlockVolumeUnstagedOrLeftByACrashBeforeItsAttachStagesAnywhere() throws IOException {
+        String id = controller.createVolume(create("block-e", 8 * MIB, "image", block())).getVolume().getVolumeId();
+        Path image = imageOf(id);
+        Path first = kubelet.resolve("plugins/staging/block-e-1");
+        Path second = kubelet.resolve("plugins/staging/block-e-2");
+        try {
+            node.nodeStageVolume(stage(id, first, block()));
+            node.nodeUnstageVolume(unstage(id, first));
+            assertEquals(Optional.empty(), LoopDevices.writable(image));
+            // Unstaged at the first path, the volume stages at another.
+            node.nodeStageVolume(stage(id, second, block()));
+            assertStatus(Status.Code.ALREADY_EXISTS, () -> node.nodeStageVolume(stage(id, first, block())));
+            node.nodeUnstageVolume(unstage(id, second));
+            assertFalse(Files.exists(image.resolveSibling("block-staging")), "the record goes with the device");
+            // A crash after the record was written and before the device was attached: a record, no device. The
+            // volume is not staged, and a stage at another path goes ahead.
+            Files.writeString(image.resolveSibling("block-staging"), second + "\n");
+            node.nodeStageVolume(stage(id, first, block()));
+            assertTrue(LoopDevices.writable(image).isPresent());
+            assertEquals(first.toString(), Files.readString(image.resolveSibling("block-staging")).strip());
+        } finally {
+            node.nodeUnstageVolume(unstage(id, first));
+            node.nodeUnstageVolume(unstage(id, second));
+            controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        }
+        assertEquals(Optional.empty(), LoopDevices.writable(image));
     }
 
     @Test
