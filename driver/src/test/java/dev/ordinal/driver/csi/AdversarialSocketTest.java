@@ -281,6 +281,12 @@ class AdversarialSocketTest {
     void aReadOnlyBlockPublishRefusesWritesAndTheImageKeepsItsBytes() throws IOException {
         Path image = imageOf(blockVolume.id());
         byte[] before = headOf(image);
+        // A marker unlike anything in the image (a fresh image reads as zeros), so a write that got through shows.
+        Path marker = root.dir("markers").resolve("block-marker");
+        byte[] markerBytes = new byte[4096];
+        java.util.Arrays.fill(markerBytes, (byte) 0x6b);
+        Files.write(marker, markerBytes);
+        assertFalse(java.util.Arrays.equals(markerBytes, before), "the image already holds the marker");
         dev.ordinal.csi.v1.VolumeCapability readerOnly = block().toBuilder().setAccessMode(
                 dev.ordinal.csi.v1.VolumeCapability.AccessMode.newBuilder().setMode(
                         dev.ordinal.csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)).build();
@@ -290,7 +296,7 @@ class AdversarialSocketTest {
             node.nodePublishVolume(publish(blockVolume.id(), blockVolume.staging(), target,
                     flag ? block() : readerOnly, flag));
             try {
-                Command.Result write = Command.run("dd", "if=/dev/zero", "of=" + target, "bs=4096", "count=1",
+                Command.Result write = Command.run("dd", "if=" + marker, "of=" + target, "bs=4096", "count=1",
                         "conv=notrunc,fsync", "oflag=direct");
                 assertFalse(write.ok(), "dd wrote through a read-only publish: " + write);
                 assertTrue(write.stderr().contains("Read-only file system")
