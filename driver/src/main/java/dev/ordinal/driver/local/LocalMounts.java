@@ -3,6 +3,7 @@ package dev.ordinal.driver.local;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Beneath;
 import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
@@ -13,6 +14,9 @@ import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -61,7 +65,61 @@ public final class LocalMounts {
             throw new DriverError.AlreadyExists("volume " + record.id() + " is already staged (mounted at "
                     + elsewhere.get().mountPoint() + "), not at " + staging);
         }
+        if (record.block()) {
+            Optional<Path> stagedAt = blockStagedAt(files);
+            if (stagedAt.isPresent() && !stagedAt.get().equals(staging.path())) {
+                throw new DriverError.AlreadyExists("block volume " + record.id() + " is already staged at "
+                        + stagedAt.get() + ", not at " + staging);
+            }
+            // Recorded before the attach: a crash in between leaves a record without a device, which counts as
+            // not staged (blockStagedAt), so the next stage, at any path, goes ahead.
+            recordBlockStaging(files, staging);
+        }
         store.stage(files, record, staging, capability);
+    }
+
+    /**
+     * Where a block volume is staged, if it is: the recorded staging path while its read-write loop device is
+     * attached. A record without a device is left by a crash between the record and the attach, or between the
+     * detach and the removal, or by a reboot: the volume is not staged. A device without a record (staged before
+     * the record existed) cannot say where; it is taken as staged at the path asked.
+     */
+    private static Optional<Path> blockStagedAt(VolumeFiles files) {
+        if (LoopDevices.writable(files.image()).isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Files.isRegularFile(files.blockStaging())
+                    ? Optional.of(Path.of(Files.readString(files.blockStaging()).strip()))
+                    : Optional.empty();
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot read " + files.blockStaging() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void recordBlockStaging(VolumeFiles files, RootedPath staging) {
+        try {
+            if (Files.isRegularFile(files.blockStaging())
+                    && Files.readString(files.blockStaging()).strip().equals(staging.path().toString())) {
+                return;
+            }
+            DurableFiles.writeAtomically(files.blockStaging(),
+                    (staging.path() + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot record the staging path of a block volume in "
+                    + files.blockStaging() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removed once the volume's read-write device is gone (after the detach: a crash before it keeps it). */
+    private static void forgetBlockStaging(VolumeFiles files) {
+        try {
+            if (Files.deleteIfExists(files.blockStaging())) {
+                DurableFiles.syncDirectory(files.dir());
+            }
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove " + files.blockStaging() + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -77,7 +135,18 @@ public final class LocalMounts {
             requireOurs(record, store, files, mounts, current.get(), "staging_target_path", staging);
             Mounter.unmount(staging, current.get());
         }
+        if (record.block()) {
+            Optional<Path> stagedAt = blockStagedAt(files);
+            if (stagedAt.isPresent() && !stagedAt.get().equals(staging.path())) {
+                // Staged elsewhere: nothing of the volume is staged at this path (the spec's OK), and its device
+                // stays for the stage that has it.
+                return;
+            }
+        }
         store.release(files, MountTable.read());
+        if (record.block() && LoopDevices.writable(files.image()).isEmpty()) {
+            forgetBlockStaging(files);
+        }
     }
 
     public void publish(VolumeRecord record, RootedPath staging, RootedPath target, boolean readOnly,

@@ -26,4 +26,9 @@ record VolumeFiles(Path dir) {
     Path data() {
         return dir.resolve("data");
     }
+
+    /** Where a staged block volume is staged: a block stage mounts nothing there, so nothing else tells. */
+    Path blockStaging() {
+        return dir.resolve("block-staging");
+    }
 }

@@ -24,6 +24,7 @@ import dev.ordinal.csi.v1.ProbeRequest;
 import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.host.Command;
+import dev.ordinal.driver.host.LoopDevices;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.local.DiskSetup;
@@ -274,6 +275,94 @@ class AdversarialSocketTest {
         }
     }
 
+    // ---- item 3: a read-only block publish cannot write into the volume ----------------------------------------
+
+    @Test
+    void aReadOnlyBlockPublishRefusesWritesAndTheImageKeepsItsBytes() throws IOException {
+        Path image = imageOf(blockVolume.id());
+        byte[] before = headOf(image);
+        // A marker unlike anything in the image (a fresh image reads as zeros), so a write that got through shows.
+        Path marker = root.dir("markers").resolve("block-marker");
+        byte[] markerBytes = new byte[4096];
+        java.util.Arrays.fill(markerBytes, (byte) 0x6b);
+        Files.write(marker, markerBytes);
+        assertFalse(java.util.Arrays.equals(markerBytes, before), "the image already holds the marker");
+        dev.ordinal.csi.v1.VolumeCapability readerOnly = block().toBuilder().setAccessMode(
+                dev.ordinal.csi.v1.VolumeCapability.AccessMode.newBuilder().setMode(
+                        dev.ordinal.csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_READER_ONLY)).build();
+        // readonly:true on a writer's capability, and a reader-only capability without the flag: both read-only.
+        for (boolean flag : List.of(true, false)) {
+            Path target = kubelet.resolve("pods/reader/volumes/ro-" + flag);
+            node.nodePublishVolume(publish(blockVolume.id(), blockVolume.staging(), target,
+                    flag ? block() : readerOnly, flag));
+            try {
+                Command.Result write = Command.run("dd", "if=" + marker, "of=" + target, "bs=4096", "count=1",
+                        "conv=notrunc,fsync", "oflag=direct");
+                assertFalse(write.ok(), "dd wrote through a read-only publish: " + write);
+                assertTrue(write.stderr().contains("Read-only file system")
+                        || write.stderr().contains("Operation not permitted"), write.stderr());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before, readOf(target),
+                        "the device reads the volume's bytes");
+            } finally {
+                node.nodeUnpublishVolume(unpublish(blockVolume.id(), target));
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(before, headOf(image),
+                    "the backing image is unchanged");
+        }
+    }
+
+    private static Path imageOf(String id) {
+        return root.path().resolve("disks/d1/volumes").resolve(id.substring(id.lastIndexOf(':') + 1))
+                .resolve("image");
+    }
+
+    private static byte[] headOf(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(4096);
+        }
+    }
+
+    private static byte[] readOf(Path device) throws IOException {
+        return headOf(device);
+    }
+
+    // ---- item 5: no space is promised that the disk does not have ----------------------------------------------
+
+    @Test
+    void getCapacityNeverExceedsTheFreeSpaceAndALargerVolumeIsResourceExhausted() throws IOException {
+        Path disk = root.path().resolve("disks/d1");
+        long held = 0;
+        for (Neighbour n : List.of(imageVolume, blockVolume)) {
+            held += Files.size(imageOf(n.id()));
+        }
+        long entries;
+        try (java.util.stream.Stream<Path> list = Files.list(disk.resolve("volumes"))) {
+            entries = list.count();
+        }
+        for (String layout : List.of("image", "dir")) {
+            // The free space is read after GetCapacity: anything written meanwhile only makes the check stricter.
+            long offered = capacity(layout);
+            long free = Files.getFileStore(disk).getUsableSpace();
+            assertTrue(offered <= free + held, "GetCapacity (" + layout + ") offers " + offered + " bytes; statvfs "
+                    + "says " + free + " are free and image volumes hold " + held);
+            assertTrue(offered <= 1024 * MIB, "no more than the disk's configured 1024 MiB: " + offered);
+            long tooLarge = (offered / MIB + 1) * MIB;
+            String message = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> controller.createVolume(
+                    create("too-large-" + layout, tooLarge, layout, layout.equals("image") ? block() : mount(""))));
+            // With numbers: what was asked and the most any disk has.
+            assertTrue(message.contains(tooLarge / MIB + " MiB asked") && message.matches(".*has \\d+ MiB.*"),
+                    message);
+            try (java.util.stream.Stream<Path> list = Files.list(disk.resolve("volumes"))) {
+                assertEquals(entries, list.count(), "the refusal left nothing on the disk");
+            }
+        }
+    }
+
+    private static long capacity(String layout) {
+        return controller.getCapacity(dev.ordinal.csi.v1.GetCapacityRequest.newBuilder()
+                .putParameters("layout", layout).build()).getAvailableCapacity();
+    }
+
     // ---- item 6: the lower-impact probes, each answered as the spec says ---------------------------------------
 
     @Test
@@ -397,6 +486,53 @@ class AdversarialSocketTest {
         }
         assertStatus(Status.Code.ALREADY_EXISTS,
                 () -> node.nodeStageVolume(stage(imageVolume.id(), imageVolume.staging(), mount("xfs"))));
+    }
+
+    @Test
+    void aSecondStagingPathOfABlockVolumeIsAlreadyExistsAndItsUnstageLeavesTheStagedDevice() {
+        // A block stage mounts nothing: the staging path is what the driver recorded for it.
+        Path other = kubelet.resolve("plugins/staging/second-block");
+        Path image = imageOf(blockVolume.id());
+        Path device = LoopDevices.writable(image).orElseThrow();
+        String message = assertStatus(Status.Code.ALREADY_EXISTS,
+                () -> node.nodeStageVolume(stage(blockVolume.id(), other, block())));
+        assertTrue(message.contains("already staged at " + blockVolume.staging() + ", not at " + other), message);
+        // The same stage again is a retry: OK, and the same device.
+        node.nodeStageVolume(stage(blockVolume.id(), blockVolume.staging(), block()));
+        // Nothing of the volume is staged at the other path: its unstage is OK and detaches nothing.
+        node.nodeUnstageVolume(unstage(blockVolume.id(), other));
+        assertEquals(Optional.of(device), LoopDevices.writable(image));
+        assertStatus(Status.Code.ALREADY_EXISTS,
+                () -> node.nodeStageVolume(stage(blockVolume.id(), other, block())));
+    }
+
+    @Test
+    void aBlockVolumeUnstagedOrLeftByACrashBeforeItsAttachStagesAnywhere() throws IOException {
+        String id = controller.createVolume(create("block-e", 8 * MIB, "image", block())).getVolume().getVolumeId();
+        Path image = imageOf(id);
+        Path first = kubelet.resolve("plugins/staging/block-e-1");
+        Path second = kubelet.resolve("plugins/staging/block-e-2");
+        try {
+            node.nodeStageVolume(stage(id, first, block()));
+            node.nodeUnstageVolume(unstage(id, first));
+            assertEquals(Optional.empty(), LoopDevices.writable(image));
+            // Unstaged at the first path, the volume stages at another.
+            node.nodeStageVolume(stage(id, second, block()));
+            assertStatus(Status.Code.ALREADY_EXISTS, () -> node.nodeStageVolume(stage(id, first, block())));
+            node.nodeUnstageVolume(unstage(id, second));
+            assertFalse(Files.exists(image.resolveSibling("block-staging")), "the record goes with the device");
+            // A crash after the record was written and before the device was attached: a record, no device. The
+            // volume is not staged, and a stage at another path goes ahead.
+            Files.writeString(image.resolveSibling("block-staging"), second + "\n");
+            node.nodeStageVolume(stage(id, first, block()));
+            assertTrue(LoopDevices.writable(image).isPresent());
+            assertEquals(first.toString(), Files.readString(image.resolveSibling("block-staging")).strip());
+        } finally {
+            node.nodeUnstageVolume(unstage(id, first));
+            node.nodeUnstageVolume(unstage(id, second));
+            controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        }
+        assertEquals(Optional.empty(), LoopDevices.writable(image));
     }
 
     @Test
