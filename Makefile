@@ -9,7 +9,7 @@ LOADCLIENT_JAR := loadclient/target/ordinal-loadclient.jar
 DRIVER_JAVA_OPTS ?= -Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=VFORK \
 	-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=driver/target/ordinal-driver.jsa
 
-.PHONY: run test build loadclient bench-allocator clean native native-check images
+.PHONY: run test build loadclient bench-allocator clean native native-check images kube-tools e2e cluster cluster-down
 
 ## run: build the driver and start it all-in-one on /tmp/ordinal (socket unix:///tmp/ordinal/csi.sock).
 ##      Extra flags: make run ARGS="--disk fast=/mnt/nvme0 --node-id n1"
@@ -22,6 +22,41 @@ test:
 	@hack/get-helm.sh
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify
 	@hack/check-leftovers.sh
+
+## kube-tools: etcd, Kubernetes, kwok and the chart's CSI sidecars, built from their Go modules into .tools/
+##         (hack/get-kube-tools.sh; versions in hack/kube-tools.env and the chart's values.yaml; needs Go >= 1.26).
+kube-tools:
+	@hack/get-kube-tools.sh
+
+## e2e: Ordinal on a real Kubernetes built from Go modules (dev.ordinal.e2e.kube.RealKubernetesTest): etcd,
+##      kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes and the chart's sidecars, Ordinal
+##      installed from its chart. The first run builds the tools (long); later runs reuse them.
+E2E_FLAGS := -De2e.excludedGroups= -Dgroups=real-kubernetes -Dit.test=none -Dsurefire.failIfNoSpecifiedTests=false
+e2e:
+	@hack/get-helm.sh
+	@hack/get-kube-tools.sh
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -pl e2e -am verify $(E2E_FLAGS)
+
+## cluster: the same real cluster with Ordinal installed, left running for you: prints the KUBECONFIG to use and
+##          where each component logs. CLUSTER_DIR (default /tmp/ordinal-cluster) holds everything.
+## cluster-down: stops it, unmounts what it mounted and removes CLUSTER_DIR.
+CLUSTER_DIR ?= /tmp/ordinal-cluster
+cluster:
+	@if [ -e $(CLUSTER_DIR) ]; then echo "make cluster: $(CLUSTER_DIR) exists; make cluster-down first"; exit 2; fi
+	@hack/get-helm.sh
+	@hack/get-kube-tools.sh
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl e2e -am package -DskipTests \
+	  dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+	@mkdir -p $(CLUSTER_DIR)
+	@jdk=$$(hack/find-jdk.sh) && nohup "$$jdk/bin/java" -Djava.util.logging.config.file=e2e/src/test/resources/logging.properties \
+	  -Dorg.jboss.logging.provider=jdk -cp e2e/target/test-classes:$$(cat e2e/target/test-classpath.txt) \
+	  dev.ordinal.e2e.kube.RealCluster $(CLUSTER_DIR) > $(CLUSTER_DIR)/cluster.log 2>&1 & echo $$! > $(CLUSTER_DIR)/cluster.pid
+	@until grep -q 'make cluster-down' $(CLUSTER_DIR)/cluster.log 2>/dev/null; do \
+	  if ! kill -0 $$(cat $(CLUSTER_DIR)/cluster.pid) 2>/dev/null; then cat $(CLUSTER_DIR)/cluster.log; exit 1; fi; sleep 1; \
+	done; cat $(CLUSTER_DIR)/cluster.log
+
+cluster-down:
+	@hack/cluster-down.sh $(CLUSTER_DIR)
 
 ## build: the driver and its modules, without running tests.
 build:
