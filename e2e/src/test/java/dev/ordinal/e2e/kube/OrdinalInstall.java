@@ -74,7 +74,8 @@ final class OrdinalInstall {
     void install() {
         KubernetesClient admin = cluster.admin();
         // The VolumeSnapshot CRDs and the snapshot-controller, as a cluster offering snapshots has them.
-        cluster.checkKubectl("apply", "-f", tools.path("SNAPSHOT_CRDS").toString());
+        // kubectl reads a symlink as a file: the directory it points at.
+        cluster.checkKubectl("apply", "-f", realPath(tools.path("SNAPSHOT_CRDS")).toString());
         cluster.checkKubectl("wait", "--for=condition=Established", "--timeout=60s",
                 "crd/volumesnapshots.snapshot.storage.k8s.io", "crd/volumesnapshotcontents.snapshot.storage.k8s.io",
                 "crd/volumesnapshotclasses.snapshot.storage.k8s.io");
@@ -301,6 +302,14 @@ final class OrdinalInstall {
         all.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         all.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(ControlPlane.freePort()));
         cluster.start(name, argv, all);
+    }
+
+    private static Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void mkdirs(Path path) {

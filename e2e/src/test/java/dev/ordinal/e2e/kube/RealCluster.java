@@ -139,10 +139,26 @@ final class RealCluster implements AutoCloseable {
                 Command.run(List.of("losetup", "-d", fields[0]), Map.of(), null);
             }
         }
+        keepLogs();
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // Best effort: what stays is reported by hack/check-leftovers.sh.
+        }
+    }
+
+    /** Under Maven (a target/ directory here), the components' logs outlive the cluster: target/kube-logs/. */
+    private void keepLogs() {
+        Path target = Path.of("target");
+        Path logs = dir.resolve("logs");
+        if (Files.isDirectory(target) && Files.isDirectory(logs)) {
+            try {
+                Path kept = target.resolve("kube-logs").resolve(dir.getFileName());
+                Files.createDirectories(kept.getParent());
+                Files.move(logs, kept);
+            } catch (IOException e) {
+                // The logs are a help, not a result: losing them must not fail the cleanup.
+            }
         }
     }
 

@@ -289,8 +289,9 @@ class RealKubernetesTest {
                     "an Event naming the unknown parameter: " + messages(ns, "typo")));
             await().atMost(WAIT).untilAsserted(() -> assertTrue(events(ns, "huge").stream()
                     .anyMatch(e -> "ProvisioningFailed".equals(e.getReason())
-                            && e.getMessage().contains("ResourceExhausted")),
-                    "an Event saying no disk has room: " + messages(ns, "huge")));
+                            && e.getMessage().contains("OutOfRange")
+                            && e.getMessage().contains("larger than any disk")),
+                    "an Event saying no disk is that large: " + messages(ns, "huge")));
             assertEquals("Pending", claim(ns, "typo").getStatus().getPhase());
             assertEquals("Pending", claim(ns, "huge").getStatus().getPhase());
             assertEquals(List.of(), ordinalVolumes(ns), "nothing was made");
@@ -299,6 +300,47 @@ class RealKubernetesTest {
             api.storage().v1().storageClasses().withName("ordinal-typo").delete();
             api.storage().v1().storageClasses().withName("ordinal-now").delete();
         }
+    }
+
+    /**
+     * Rebind under a Retain class: the user deletes ordinal 1's claim and Pod; the StatefulSet controller makes
+     * both again, the driver refuses to make a new, empty volume for the ordinal while its Released volume holds
+     * the data, the companion controller binds the new claim to that volume, and the Pod (on the volume's node)
+     * finds the file the test wrote as kubelet before.
+     */
+    @Test
+    @Order(6)
+    void aDeletedClaimComesBackToItsReleasedVolumeWithItsDataCheckedAsKubelet() throws IOException {
+        String ns = namespace("rebind");
+        api.resource(statefulSet(ns, "rb", 2, "ordinal-retain", "1Gi", "Retain", "Retain", "Parallel")).create();
+        await().atMost(WAIT).until(() -> runningPods(ns, "rb").size() == 2);
+        PersistentVolumeClaim before = claim(ns, "data-rb-1");
+        String pvName = before.getSpec().getVolumeName();
+        KubeletVolumes.Mounted first = kubelet.mount(ns, "rb-1", "data");
+        try {
+            Files.writeString(first.target().resolve("payload"), "kept by Retain\n");
+        } finally {
+            kubelet.unmount(first);
+        }
+
+        api.persistentVolumeClaims().inNamespace(ns).withName("data-rb-1").delete();
+        api.pods().inNamespace(ns).withName("rb-1").delete();
+
+        await().atMost(WAIT).until(() -> {
+            PersistentVolumeClaim again = claim(ns, "data-rb-1");
+            return again != null && !again.getMetadata().getUid().equals(before.getMetadata().getUid())
+                    && "Bound".equals(again.getStatus().getPhase());
+        });
+        assertEquals(pvName, claim(ns, "data-rb-1").getSpec().getVolumeName(), "bound back to its Released volume");
+        await().atMost(WAIT).until(() -> runningPods(ns, "rb").size() == 2);
+        KubeletVolumes.Mounted again = kubelet.mount(ns, "rb-1", "data");
+        try {
+            assertEquals(first.volumeId(), again.volumeId());
+            assertEquals("kept by Retain\n", Files.readString(again.target().resolve("payload")));
+        } finally {
+            kubelet.unmount(again);
+        }
+        assertEquals(2, ordinalVolumes(ns).size(), "nothing new was provisioned");
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
