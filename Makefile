@@ -51,7 +51,7 @@ cluster:
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl e2e -am package -DskipTests \
 	  dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 	@mkdir -p $(CLUSTER_DIR)
-	@jdk=$$(hack/find-jdk.sh) && nohup "$$jdk/bin/java" -Djava.util.logging.config.file=e2e/src/test/resources/logging.properties \
+	@jdk=$$(hack/find-jdk.sh); nohup "$$jdk/bin/java" -Djava.util.logging.config.file=e2e/src/test/resources/logging.properties \
 	  -Dorg.jboss.logging.provider=jdk -cp e2e/target/test-classes:$$(cat e2e/target/test-classpath.txt) \
 	  dev.ordinal.e2e.kube.RealCluster $(CLUSTER_DIR) > $(CLUSTER_DIR)/cluster.log 2>&1 & echo $$! > $(CLUSTER_DIR)/cluster.pid
 	@until grep -q 'make cluster-down' $(CLUSTER_DIR)/cluster.log 2>/dev/null; do \

@@ -15,9 +15,8 @@ fi
 # file may have been reused since.
 ours() {
   local pid=$1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qF "$dir" && return 0
-  tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qF "$dir"
+  { tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qF "$dir"; } 2>/dev/null && return 0
+  { tr '\0' '\n' < "/proc/$pid/environ" | grep -qF "$dir"; } 2>/dev/null
 }
 
 stop() {
@@ -40,7 +39,12 @@ if [ -f "$dir/cluster.pid" ]; then
       ours "$harness" || break
       sleep 0.1
     done
-    echo "cluster-down: harness ($harness) stopped"
+    if ours "$harness"; then
+      kill -KILL "$harness" 2>/dev/null || true
+      echo "cluster-down: harness ($harness) killed"
+    else
+      echo "cluster-down: harness ($harness) stopped"
+    fi
   fi
 fi
 if [ -f "$dir/pids" ]; then
