@@ -12,7 +12,7 @@ DRIVER_INPUTS = pom.xml proto/pom.xml allocator/pom.xml driver/pom.xml \
 LOADCLIENT_INPUTS = pom.xml proto/pom.xml loadclient/pom.xml $(call sources,proto/src/main proto/src/build loadclient/src/main)
 ALLOCATOR_BENCH_INPUTS = pom.xml allocator/pom.xml $(call sources,allocator/src/main allocator/src/jmh)
 
-.PHONY: run test build loadclient load bench-allocator bench-allocator-memory crash-test check-docs deps clean native native-check images
+.PHONY: run test build loadclient load bench-allocator bench-allocator-memory crash-test check-docs deps clean native native-check images kube-tools e2e cluster cluster-down
 
 ## run: build the driver if its sources changed, then start it all-in-one on /tmp/ordinal; its last line is the
 ##      socket (unix:///tmp/ordinal/csi.sock). JVM options and the start-up archive: hack/run-driver.sh.
@@ -20,15 +20,52 @@ ALLOCATOR_BENCH_INPUTS = pom.xml allocator/pom.xml $(call sources,allocator/src/
 run: $(DRIVER_JAR)
 	@exec hack/run-driver.sh $(ARGS)
 
-## test: installs what the tests need (hack/install-deps.sh: Debian packages, helm), then every test of every
-##       module. As root: the mount, loop-device and btrfs tests need it, as in CI.
+## test: installs what the tests need (hack/install-deps.sh: Debian packages, helm, and the real cluster's programs
+##       built from their Go modules by hack/get-kube-tools.sh: long the first time, then reused from
+##       ~/.cache/ordinal-tools), then every test of every module, the real-Kubernetes ones of `make e2e` included.
+##       As root: the mount, loop-device and btrfs tests need it, as in CI.
 test: deps
-	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) verify -De2e.excludedGroups=
 	@hack/check-leftovers.sh
 
 ## deps: the packages and tools the build and the tests need; quick when they are all there.
 deps:
 	@hack/install-deps.sh
+
+## kube-tools: etcd, Kubernetes, kwok and the chart's CSI sidecars, built from their Go modules into .tools/
+##         (hack/get-kube-tools.sh; versions in hack/kube-tools.env and the chart's values.yaml; needs Go >= 1.26).
+kube-tools:
+	@hack/get-kube-tools.sh
+
+## e2e: Ordinal on a real Kubernetes built from Go modules (dev.ordinal.e2e.kube.RealKubernetesTest): etcd,
+##      kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes and the chart's sidecars, Ordinal
+##      installed from its chart. The first run builds the tools (long); later runs reuse them.
+E2E_FLAGS := -De2e.excludedGroups= -Dgroups=real-kubernetes -Dsurefire.failIfNoSpecifiedTests=false
+e2e:
+	@hack/get-helm.sh
+	@hack/get-kube-tools.sh
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -pl e2e -am verify $(E2E_FLAGS)
+
+## cluster: the same real cluster with Ordinal installed, left running for you: prints the KUBECONFIG to use and
+##          where each component logs. CLUSTER_DIR (default /tmp/ordinal-cluster) holds everything.
+## cluster-down: stops it, unmounts what it mounted and removes CLUSTER_DIR.
+CLUSTER_DIR ?= /tmp/ordinal-cluster
+cluster:
+	@if [ -e $(CLUSTER_DIR) ]; then echo "make cluster: $(CLUSTER_DIR) exists; make cluster-down first"; exit 2; fi
+	@hack/get-helm.sh
+	@hack/get-kube-tools.sh
+	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl e2e -am package -DskipTests \
+	  dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+	@mkdir -p $(CLUSTER_DIR)
+	@jdk=$$(hack/find-jdk.sh); nohup "$$jdk/bin/java" -Djava.util.logging.config.file=e2e/src/test/resources/logging.properties \
+	  -Dorg.jboss.logging.provider=jdk -cp e2e/target/test-classes:$$(cat e2e/target/test-classpath.txt) \
+	  dev.ordinal.e2e.kube.RealCluster $(CLUSTER_DIR) > $(CLUSTER_DIR)/cluster.log 2>&1 & echo $$! > $(CLUSTER_DIR)/cluster.pid
+	@until grep -q 'make cluster-down' $(CLUSTER_DIR)/cluster.log 2>/dev/null; do \
+	  if ! kill -0 $$(cat $(CLUSTER_DIR)/cluster.pid) 2>/dev/null; then cat $(CLUSTER_DIR)/cluster.log; exit 1; fi; sleep 1; \
+	done; cat $(CLUSTER_DIR)/cluster.log
+
+cluster-down:
+	@hack/cluster-down.sh $(CLUSTER_DIR)
 
 ## build: the driver and its modules, without running tests.
 build: $(DRIVER_JAR)

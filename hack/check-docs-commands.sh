@@ -17,8 +17,10 @@ fenced() {
   awk '
     /^```sh[[:space:]]*$/ { inside = 1; next }
     /^```/ { inside = 0; next }
+    inside && heredoc != "" { if ($0 == heredoc) heredoc = ""; next }   # a here-document is the command's input
     inside {
       line = $0
+      if (match(line, /<<-?'?[A-Z]+'?[[:space:]]*$/)) { heredoc = substr(line, RSTART, RLENGTH); gsub(/[<\-' \t]/, "", heredoc) }
       if (line ~ /^[[:space:]]*#/ || line ~ /^[[:space:]]*$/) next
       if (line ~ /\\[[:space:]]*$/) { sub(/\\[[:space:]]*$/, "", line); joined = joined line " "; next }
       line = joined line; joined = ""
@@ -53,6 +55,11 @@ classify() {
     "helm install "*) echo "helm-template needs a cluster; the same arguments are rendered with helm template" ;;
     "helm upgrade "* | "helm uninstall "*) echo "skip needs a cluster and a release" ;;
     "JAVA_HOME=\$(hack/find-jdk.sh) ./mvnw "*) echo "long static a Maven test run of minutes" ;;
+    "make kube-tools") echo "run" ;;
+    "make e2e") echo "make-plan make test runs the same real-Kubernetes tests, just before this check" ;;
+    "make cluster") echo "make-plan a cluster left running for a person; make e2e starts the same one and runs README's StatefulSet on it" ;;
+    "make cluster-down") echo "make-plan stops what make cluster started" ;;
+    "export KUBECONFIG="* | ".tools/kubectl "*) echo "skip talks to the cluster make cluster leaves running; make e2e does the same through the same kubectl" ;;
     *) echo "unknown" ;;
   esac
 }

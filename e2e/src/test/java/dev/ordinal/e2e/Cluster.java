@@ -37,7 +37,9 @@ import java.util.concurrent.CompletableFuture;
  * mode (one controller-mode process and a node agent per node, each serving its own unix socket, each with a
  * Kubernetes client of its own as separate processes have), the companion controller, and emulators of the
  * Kubernetes parts that are not there: the StatefulSet controller, the PV controller, external-provisioner and
- * kubelet. Nodes have one {@code dir} disk each, under a directory of /tmp/ordinal-test.
+ * kubelet. Nodes have one {@code dir} disk each, under a directory of /tmp/ordinal-test. The real components
+ * (dev.ordinal.e2e.kube, `make e2e`) do not replace these emulators: only here can a test pause a controller
+ * mid-way and see every CSI call, in seconds and without building Kubernetes.
  */
 final class Cluster implements AutoCloseable {
 

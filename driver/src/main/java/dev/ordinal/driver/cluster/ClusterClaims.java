@@ -98,7 +98,8 @@ public final class ClusterClaims implements ClaimDirectory, AutoCloseable {
         return volumes.getIndexer().byIndex(BY_IDENTITY, key(identity)).stream()
                 .filter(v -> "Retain".equals(v.getSpec().getPersistentVolumeReclaimPolicy()))
                 .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
-                .filter(v -> "Released".equals(phase(v)) || boundToEarlierClaim(v, identity, claimUid))
+                .filter(v -> "Released".equals(phase(v)) || boundToEarlierClaim(v, identity, claimUid)
+                        || boundToThisClaim(v, claimUid))
                 .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
                 .map(v -> new HeldVolume(v.getMetadata().getName(), phase(v), v.getSpec().getClaimRef() == null ? ""
                         : Optional.ofNullable(v.getSpec().getClaimRef().getUid()).orElse("")))
@@ -116,6 +117,16 @@ public final class ClusterClaims implements ClaimDirectory, AutoCloseable {
         return ref != null && ref.getUid() != null && !ref.getUid().isEmpty() && !ref.getUid().equals(claimUid)
                 && identity.namespace().equals(ref.getNamespace()) && identity.claimName().equals(ref.getName())
                 && ("Bound".equals(phase) || "Pending".equals(phase) || phase == null);
+    }
+
+    /**
+     * The companion controller has already pointed this volume's claimRef at this very claim (a rebind), while
+     * external-provisioner, which read the claim before that, still asks for a volume: a second, empty volume
+     * would be left behind unbound. (Seen against the real csi-provisioner, e2e's RealKubernetesTest.)
+     */
+    private static boolean boundToThisClaim(PersistentVolume volume, String claimUid) {
+        ObjectReference ref = volume.getSpec().getClaimRef();
+        return ref != null && claimUid != null && !claimUid.isEmpty() && claimUid.equals(ref.getUid());
     }
 
     private static String phase(PersistentVolume volume) {

@@ -108,6 +108,11 @@ public final class ClaimAdmission {
         if (!REBIND_SKIPPED.equals(claim.annotations().get(REBIND))) {
             Optional<ClaimDirectory.HeldVolume> held = claims.heldVolume(identity.get(), claim.uid());
             if (held.isPresent()) {
+                if (held.get().claimUid().equals(claim.uid())) {
+                    throw new DriverError.Aborted(who + "; the volume " + held.get().name() + ", which holds its data, "
+                            + "is already being bound to this claim (its claimRef names uid " + claim.uid()
+                            + "): no second volume is made");
+                }
                 String whose = held.get().released() ? "the Released volume " + held.get().name() + " holds its data"
                         : "the volume " + held.get().name() + " holds its data and is still " + held.get().phase()
                                 + " to the deleted claim of that name (uid " + held.get().claimUid() + "), until "

@@ -1,0 +1,118 @@
+package dev.ordinal.e2e.kube;
+
+import dev.ordinal.csi.v1.NodeGetCapabilitiesRequest;
+import dev.ordinal.csi.v1.NodePublishVolumeRequest;
+import dev.ordinal.csi.v1.NodeServiceCapability;
+import dev.ordinal.csi.v1.NodeStageVolumeRequest;
+import dev.ordinal.csi.v1.NodeUnpublishVolumeRequest;
+import dev.ordinal.csi.v1.NodeUnstageVolumeRequest;
+import dev.ordinal.csi.v1.VolumeCapability;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The test playing kubelet's volume manager for a Pod that kube-scheduler bound to a fake node and kwok reports
+ * Running (kwok runs no containers and mounts nothing): on that node's plugin socket, NodeStageVolume on kubelet's
+ * global mount path, then NodePublishVolume on the Pod's volume path, both under the node's root directory; tearing
+ * down is NodeUnpublishVolume then NodeUnstageVolume.
+ */
+final class KubeletVolumes {
+
+    /** One published Pod volume: what the test reads and writes is {@code target}. */
+    record Mounted(String node, String volumeId, Path staging, Path target, boolean staged) {
+    }
+
+    private final RealCluster cluster;
+
+    KubeletVolumes(RealCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    Mounted mount(String namespace, String podName, String volume) {
+        KubernetesClient api = cluster.admin();
+        Pod pod = api.pods().inNamespace(namespace).withName(podName).get();
+        if (pod == null || !"Running".equals(pod.getStatus().getPhase())) {
+            throw new IllegalStateException("Pod " + namespace + "/" + podName + " is not Running");
+        }
+        String node = pod.getSpec().getNodeName();
+        String claimName = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(volume)).findFirst()
+                .orElseThrow().getPersistentVolumeClaim().getClaimName();
+        PersistentVolumeClaim claim = api.persistentVolumeClaims().inNamespace(namespace).withName(claimName).get();
+        PersistentVolume pv = api.persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
+        var csi = pv.getSpec().getCsi();
+        Map<String, String> context = Optional.ofNullable(csi.getVolumeAttributes()).orElse(Map.of());
+        VolumeCapability capability = VolumeCapability.newBuilder()
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
+                .setMount(VolumeCapability.MountVolume.newBuilder()
+                        .setFsType(Optional.ofNullable(csi.getFsType()).orElse(""))).build();
+        OrdinalInstall.NodePlugin plugin = cluster.ordinal().nodes().get(node);
+        Path kubeletDir = plugin.hostPath("/var/lib/kubelet");
+        Path staging = kubeletDir.resolve("plugins/kubernetes.io/csi/" + csi.getDriver() + "/"
+                + sha256(csi.getVolumeHandle()) + "/globalmount");
+        Path target = kubeletDir.resolve("pods/" + pod.getMetadata().getUid() + "/volumes/kubernetes.io~csi/"
+                + pv.getMetadata().getName() + "/mount");
+        NodeSocket socket = cluster.nodeSocket(node);
+        boolean stages = socket.node().nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList().stream()
+                .anyMatch(c -> c.getRpc().getType() == NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME);
+        try {
+            Files.createDirectories(target.getParent());
+            if (stages) {
+                Files.createDirectories(staging);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (stages) {
+            socket.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(csi.getVolumeHandle())
+                    .setStagingTargetPath(staging.toString()).setVolumeCapability(capability)
+                    .putAllVolumeContext(context).build());
+        }
+        NodePublishVolumeRequest.Builder publish = NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(csi.getVolumeHandle()).setTargetPath(target.toString()).setVolumeCapability(capability)
+                .putAllVolumeContext(context)
+                // podInfoOnMount: true in the chart's CSIDriver.
+                .putVolumeContext("csi.storage.k8s.io/pod.name", podName)
+                .putVolumeContext("csi.storage.k8s.io/pod.namespace", namespace)
+                .putVolumeContext("csi.storage.k8s.io/pod.uid", pod.getMetadata().getUid())
+                .putVolumeContext("csi.storage.k8s.io/serviceAccount.name",
+                        Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default"));
+        if (stages) {
+            publish.setStagingTargetPath(staging.toString());
+        }
+        socket.node().nodePublishVolume(publish.build());
+        return new Mounted(node, csi.getVolumeHandle(), staging, target, stages);
+    }
+
+    void unmount(Mounted mounted) {
+        NodeSocket socket = cluster.nodeSocket(mounted.node());
+        socket.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(mounted.volumeId())
+                .setTargetPath(mounted.target().toString()).build());
+        if (mounted.staged()) {
+            socket.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(mounted.volumeId())
+                    .setStagingTargetPath(mounted.staging().toString()).build());
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
