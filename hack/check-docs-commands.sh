@@ -17,10 +17,10 @@ fenced() {
   awk '
     /^```sh[[:space:]]*$/ { inside = 1; next }
     /^```/ { inside = 0; next }
-    inside && heredoc != "" { if ($0 == heredoc) heredoc = ""; next }   # a here-document is the command's input
+    inside && heredoc != "" { if ($0 == heredoc) heredoc = ""; next }   # a here-document: input, not commands
     inside {
       line = $0
-      if (match(line, /<<-?'?[A-Z]+'?[[:space:]]*$/)) { heredoc = substr(line, RSTART, RLENGTH); gsub(/[<\-' \t]/, "", heredoc) }
+      if (match(line, /<<-?\047?[A-Z]+\047?[[:space:]]*$/)) { heredoc = substr(line, RSTART, RLENGTH); gsub(/[^A-Z]/, "", heredoc) }
       if (line ~ /^[[:space:]]*#/ || line ~ /^[[:space:]]*$/) next
       if (line ~ /\\[[:space:]]*$/) { sub(/\\[[:space:]]*$/, "", line); joined = joined line " "; next }
       line = joined line; joined = ""
