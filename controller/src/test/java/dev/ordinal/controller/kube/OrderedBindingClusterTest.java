@@ -101,7 +101,9 @@ class OrderedBindingClusterTest {
         sts.createParallel("db", 4, templates, Map.of());
         sts.createParallel("plain", 2, Map.of("data", PLAIN), Map.of());
 
-        await().atMost(WAIT).until(() -> boundOrdinals("data-db-") == 4);
+        // The provisioner's log follows its watch, which may deliver the last Bound after a GET already shows it.
+        await().atMost(WAIT).until(() -> boundOrdinals("data-db-") == 4
+                && provisioner.steps("data-db-").contains("bound 3"));
         assertEquals(chain(0, 4), provisioner.steps("data-db-"), "admitted only after the previous ordinal was Bound");
         LOG.infof("Ordered binding of data-db (ms since the provisioner started): %s", provisioner.log().stream()
                 .filter(s -> s.claim().startsWith("data-db-")).map(s -> s.claim() + " " + s.what() + "@" + s.millis()).toList());
@@ -109,7 +111,8 @@ class OrderedBindingClusterTest {
 
         // Scale-up after everything is Bound: the new ordinals join the chain behind ordinal 3.
         sts.scale("db", 6);
-        await().atMost(WAIT).until(() -> boundOrdinals("data-db-") == 6);
+        await().atMost(WAIT).until(() -> boundOrdinals("data-db-") == 6
+                && provisioner.steps("data-db-").contains("bound 5"));
         assertEquals(chain(0, 6), provisioner.steps("data-db-"));
         assertEquals(List.of(), violations);
 
@@ -119,6 +122,8 @@ class OrderedBindingClusterTest {
             assertEquals("Bound", sts.claim(untouched).getStatus().getPhase(), untouched + " provisioned without waiting");
         }
 
+        // Events are written in the background: wait for the last one before counting.
+        await().atMost(WAIT).until(() -> events("data-db-5", "ClaimAdmitted").size() == 1);
         for (int ordinal = 0; ordinal < 6; ordinal++) {
             assertEquals(1, events("data-db-" + ordinal, "ClaimAdmitted").size(), "ordinal " + ordinal);
         }
