@@ -78,7 +78,7 @@ static_problems() {
     [[ "$c" == *" -pl "* && "$c" != *" -am"* ]] && echo "-pl without -am: needs the other modules in ~/.m2 already"
     [[ "$c" == *" -o "* ]] && echo "-o (offline) fails on a machine whose Maven repository is cold"
   fi
-  if [[ "$c" =~ ^make\ ([a-z-]+) ]]; then
+  if [[ "$c" =~ ^make\ ([a-z0-9-]+) ]]; then
     local target=${BASH_REMATCH[1]}
     grep -q "^$target:" Makefile || echo "make $target: no rule in the Makefile"
   fi
