@@ -61,12 +61,13 @@ concurrency_of() {
 }
 
 driver_pid=
-# Stops the driver started last (TERM, then KILL after 10 s), undoes any mount left under the run directory and
-# removes it. Refuses to remove a directory that still has a mount in it.
+# Stops the driver started last (TERM, then KILL after $1 seconds, default 10), undoes any mount left under the run
+# directory and removes it. Refuses to remove a directory that still has a mount in it.
 cleanup_run() {
+  local grace=${1:-10}
   if [ -n "$driver_pid" ] && kill -0 "$driver_pid" 2>/dev/null; then
     kill -TERM "$driver_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$driver_pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 $((grace * 10))); do kill -0 "$driver_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$driver_pid" 2>/dev/null || true
     wait "$driver_pid" 2>/dev/null || true
   fi
@@ -147,9 +148,14 @@ esac
 
 echo "bench-compare: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $rounds rounds of" \
   "$warmup warm-up + $duration, reference: $reference${hostpath_bin:+ ($hostpath_bin)}; logs in $results"
-# One unmeasured Ordinal start: the first start after a build writes the class-data archive.
+# One unmeasured Ordinal start: the first start after a build writes the class-data archive (of `make run`'s
+# options) when the JVM exits, which takes a while; without it every run would start slower and larger.
 start_driver ordinal "$results/priming.driver.log"
-cleanup_run
+cleanup_run 120
+archive=$(sed -n 's/.*-XX:SharedArchiveFile=\([^ ]*\).*/\1/p' <<<"$java_opts")
+if [ -n "$archive" ] && ! [ "$archive" -nt "$driver_jar" ]; then
+  echo "bench-compare: WARNING: the class-data archive $archive is older than $driver_jar: runs start without it" >&2
+fi
 
 : > "$results/runs.txt"
 for scenario in $scenarios; do
