@@ -61,13 +61,12 @@ concurrency_of() {
 }
 
 driver_pid=
-# Stops the driver started last (TERM, then KILL after $1 seconds, default 10), undoes any mount left under the run
-# directory and removes it. Refuses to remove a directory that still has a mount in it.
+# Stops the driver started last (TERM, then KILL after 10 s), undoes any mount left under the run directory and
+# removes it. Refuses to remove a directory that still has a mount in it.
 cleanup_run() {
-  local grace=${1:-10}
   if [ -n "$driver_pid" ] && kill -0 "$driver_pid" 2>/dev/null; then
     kill -TERM "$driver_pid" 2>/dev/null || true
-    for _ in $(seq 1 $((grace * 10))); do kill -0 "$driver_pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 100); do kill -0 "$driver_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$driver_pid" 2>/dev/null || true
     wait "$driver_pid" 2>/dev/null || true
   fi
@@ -148,13 +147,18 @@ esac
 
 echo "bench-compare: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $rounds rounds of" \
   "$warmup warm-up + $duration, reference: $reference${hostpath_bin:+ ($hostpath_bin)}; logs in $results"
-# One unmeasured Ordinal start: the first start after a build writes the class-data archive (of `make run`'s
-# options) when the JVM exits, which takes a while; without it every run would start slower and larger.
-start_driver ordinal "$results/priming.driver.log"
-cleanup_run 120
+# Ordinal's class-data archive (`make run`'s options): a build changes the jar, which invalidates it, and the JVM
+# writes a new one only at a normal exit, never when a signal stops it (as here and as Ctrl-C stops `make run`).
+# Without it every run would start slower and ~30 MiB larger, so an unmeasured start writes it with jcmd first.
 archive=$(sed -n 's/.*-XX:SharedArchiveFile=\([^ ]*\).*/\1/p' <<<"$java_opts")
 if [ -n "$archive" ] && ! [ "$archive" -nt "$driver_jar" ]; then
-  echo "bench-compare: WARNING: the class-data archive $archive is older than $driver_jar: runs start without it" >&2
+  saved_opts=$java_opts
+  java_opts="$(sed 's/-XX:+AutoCreateSharedArchive//; s/-XX:SharedArchiveFile=[^ ]*//' <<<"$java_opts") -XX:+RecordDynamicDumpInfo"
+  start_driver ordinal "$results/priming.driver.log"
+  "$jdk/bin/jcmd" "$driver_pid" VM.cds dynamic_dump "$repo/$archive" > "$results/priming.dump.log" 2>&1 \
+    || echo "bench-compare: WARNING: could not write the class-data archive (see $results/priming.dump.log)" >&2
+  cleanup_run
+  java_opts=$saved_opts
 fi
 
 : > "$results/runs.txt"
