@@ -163,4 +163,4 @@ images:
 ##         BENCH_REFERENCE=none measures Ordinal alone; see hack/bench-compare.sh for the other settings.
 .PHONY: bench-compare
 bench-compare: build loadclient
-	@DRIVER_JAVA_OPTS="$(DRIVER_JAVA_OPTS)" hack/bench-compare.sh
+	@hack/bench-compare.sh

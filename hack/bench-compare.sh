@@ -18,7 +18,7 @@
 #   BENCH_ROUNDS     runs per driver and scenario (default 3)
 #   BENCH_DURATION   measured time per run (default 8s); BENCH_WARMUP unmeasured time before it (default 3s)
 #   BENCH_SCENARIOS  which scenarios, space-separated (default "probe create-delete create-publish")
-#   DRIVER_JAVA_OPTS Ordinal's JVM options (default: those of `make run`)
+#   DRIVER_JAVA_OPTS Ordinal's JVM options (default: those of `make run`, hack/run-driver.sh)
 # Everything lives under /tmp/ordinal-bench-compare: runs/ is removed after each run (mounts undone first),
 # results-<UTC time>/ keeps each run's driver and client logs.
 set -euo pipefail
@@ -30,7 +30,6 @@ rounds=${BENCH_ROUNDS:-3}
 duration=${BENCH_DURATION:-8s}
 warmup=${BENCH_WARMUP:-3s}
 scenarios=${BENCH_SCENARIOS:-probe create-delete create-publish}
-java_opts=${DRIVER_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC -Djdk.lang.Process.launchMechanism=VFORK -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=driver/target/ordinal-driver.jsa}
 driver_jar=driver/target/quarkus-app/quarkus-run.jar
 client_jar=loadclient/target/ordinal-loadclient.jar
 
@@ -94,10 +93,9 @@ start_driver() {
   t0=$(date +%s%N)
   case $kind in
     ordinal)
-      # shellcheck disable=SC2086
-      "$jdk/bin/java" $java_opts -jar "$driver_jar" --endpoint "unix://$run_dir/csi.sock" \
-        --disk "default=$run_dir/disks/default" --state-dir "$run_dir/state" --node-id bench \
-        --management-port 0 > "$log" 2>&1 &
+      # As `make run` starts it (its JVM options and start-up archive); the script execs java, so $! is the JVM.
+      hack/run-driver.sh --endpoint "unix://$run_dir/csi.sock" --disk "default=$run_dir/disks/default" \
+        --state-dir "$run_dir/state" --node-id bench --management-port 0 > "$log" 2>&1 &
       ;;
     hostpath)
       "$hostpath_bin" --endpoint "unix://$run_dir/csi.sock" --nodeid bench --drivername hostpath.csi.k8s.io \
@@ -147,19 +145,9 @@ esac
 
 echo "bench-compare: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $rounds rounds of" \
   "$warmup warm-up + $duration, reference: $reference${hostpath_bin:+ ($hostpath_bin)}; logs in $results"
-# Ordinal's class-data archive (`make run`'s options): a build changes the jar, which invalidates it, and the JVM
-# writes a new one only at a normal exit, never when a signal stops it (as here and as Ctrl-C stops `make run`).
-# Without it every run would start slower and ~30 MiB larger, so an unmeasured start writes it with jcmd first.
-archive=$(sed -n 's/.*-XX:SharedArchiveFile=\([^ ]*\).*/\1/p' <<<"$java_opts")
-if [ -n "$archive" ] && ! [ "$archive" -nt "$driver_jar" ]; then
-  saved_opts=$java_opts
-  java_opts="$(sed 's/-XX:+AutoCreateSharedArchive//; s/-XX:SharedArchiveFile=[^ ]*//' <<<"$java_opts") -XX:+RecordDynamicDumpInfo"
-  start_driver ordinal "$results/priming.driver.log"
-  "$jdk/bin/jcmd" "$driver_pid" VM.cds dynamic_dump "$repo/$archive" > "$results/priming.dump.log" 2>&1 \
-    || echo "bench-compare: WARNING: could not write the class-data archive (see $results/priming.dump.log)" >&2
-  cleanup_run
-  java_opts=$saved_opts
-fi
+# The start-up archive that `make run` uses is made for each new build by a training start: made here, before any
+# clock starts, so that no measured start includes it.
+hack/run-driver.sh --archive-only > "$results/archive.log" 2>&1
 
 : > "$results/runs.txt"
 for scenario in $scenarios; do
