@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where Ordinal's time and memory go under one of bench-compare's loads (issue 18): starts the all-in-one driver with
-# the JVM options of `make run` plus a JFR recording (file I/O events without threshold) and native memory tracking,
+# the JVM options BENCHMARKS.md's profile was taken with (`make run`'s before hack/run-driver.sh: -Xmx64m, serial,
+# VFORK, a dynamic class-data archive; DRIVER_JAVA_OPTS replaces them) plus a JFR recording (file I/O events without threshold) and native memory tracking,
 # takes NMT's summary, pmap -x and the heap's layout idle (2 s after start) and after the load, counts the driver's system calls with strace -c
 # during the measured part of the load, and prints JFR's summaries of file forces, process starts and hot methods.
 #
