@@ -157,3 +157,10 @@ images:
 	$(ENGINE) build -f Dockerfile.native --target controller -t $(REGISTRY)/ordinal-controller:$(VERSION) .
 	$(ENGINE) build -f Dockerfile.jvm --target driver -t $(REGISTRY)/ordinal-driver:$(VERSION)-jvm .
 	$(ENGINE) build -f Dockerfile.jvm --target controller -t $(REGISTRY)/ordinal-controller:$(VERSION)-jvm .
+
+## bench-compare: Ordinal and csi-driver-host-path v1.15.0 (built from its Go module into the tools cache) side by
+##         side through the load client, A B A B, medians and ratios, RSS and start-up (a few minutes; BENCHMARKS.md).
+##         BENCH_REFERENCE=none measures Ordinal alone; see hack/bench-compare.sh for the other settings.
+.PHONY: bench-compare
+bench-compare: build loadclient
+	@hack/bench-compare.sh

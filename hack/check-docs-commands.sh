@@ -48,6 +48,9 @@ classify() {
     "make crash-test"*) echo "long make-plan the full crash run takes tens of minutes; make test runs it with 20 kills" ;;
     "make bench-allocator"*) echo "long make-plan JMH runs of minutes" ;;
     "hack/bench-driver.sh "*) echo "long static a 25 s benchmark each" ;;
+    "make bench-compare") echo "make-plan needs the reference driver, whose Go module the module proxy here refuses (BENCHMARKS.md)" ;;
+    "make bench-compare "*) echo "long make-plan a side-by-side benchmark of minutes" ;;
+    "hack/bench-profile.sh "* | "BENCH_JFR=no hack/bench-profile.sh "*) echo "long static a profiled load of half a minute" ;;
     "make images"*) echo "make-plan needs a container engine, which CI machines do not have" ;;
     "make native") echo "make-plan needs GraalVM/Mandrel's native-image, which CI machines do not have" ;;
     "make native-check") echo "make-plan the native sources-only build takes minutes; run by hand before a release" ;;
