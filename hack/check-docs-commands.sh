@@ -85,7 +85,7 @@ static_problems() {
     local target=${BASH_REMATCH[1]}
     grep -q "^$target:" Makefile || echo "make $target: no rule in the Makefile"
   fi
-  [[ "$c" =~ ^(hack/[^ ]+) ]] && [ ! -x "${BASH_REMATCH[1]}" ] && echo "${BASH_REMATCH[1]} is not an executable script"
+  [[ "$c" =~ ^(hack/[^ ]+\.sh)( |$) ]] && [ ! -x "${BASH_REMATCH[1]}" ] && echo "${BASH_REMATCH[1]} is not an executable script"
   return 0
 }
 
