@@ -252,9 +252,15 @@ class RealKubernetesTest {
             return status instanceof Map<?, ?> map && Boolean.TRUE.equals(map.get("readyToUse"));
         });
 
+        // A copy lives on its source's disk, which the scheduler does not know: with WaitForFirstConsumer the pods
+        // of the copies are sent to the source's node, as README tells users to do. Without that the driver refuses
+        // every other node and only csi-provisioner's rescheduling rounds (with growing back-off) find the right one
+        // (seen: not within 2 minutes).
+        String sourceNode = api.pods().inNamespace(ns).withName("source").get().getSpec().getNodeName();
         claimWithPod(ns, "restored", "ordinal-dir", "2Gi",
-                Map.of("apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot", "name", "snap"));
-        claimWithPod(ns, "clone", "ordinal-dir", "2Gi", Map.of("kind", "PersistentVolumeClaim", "name", "source"));
+                Map.of("apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot", "name", "snap"), sourceNode);
+        claimWithPod(ns, "clone", "ordinal-dir", "2Gi", Map.of("kind", "PersistentVolumeClaim", "name", "source"),
+                sourceNode);
         for (String copy : List.of("restored", "clone")) {
             await().atMost(WAIT).until(() -> podRunning(ns, copy));
             KubeletVolumes.Mounted copied = kubelet.mount(ns, copy, "data");
@@ -347,6 +353,12 @@ class RealKubernetesTest {
 
     /** A claim and a Pod using it (kube-scheduler places the Pod; WaitForFirstConsumer binds the claim then). */
     private void claimWithPod(String ns, String name, String storageClass, String size, Map<String, String> source) {
+        claimWithPod(ns, name, storageClass, size, source, null);
+    }
+
+    /** A claim and a Pod using it; with {@code node}, the Pod may only be scheduled there (kubernetes.io/hostname). */
+    private void claimWithPod(String ns, String name, String storageClass, String size, Map<String, String> source,
+            String node) {
         var claim = new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
                 .withNamespace(ns).endMetadata().withNewSpec().withStorageClassName(storageClass)
                 .withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity(size))
@@ -357,7 +369,9 @@ class RealKubernetesTest {
         }
         api.resource(claim.endSpec().build()).create();
         api.resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name)
-                .withNamespace(ns).endMetadata().withNewSpec().addNewContainer().withName("app").withImage("busybox")
+                .withNamespace(ns).endMetadata().withNewSpec()
+                .withNodeSelector(node == null ? Map.of() : Map.of("kubernetes.io/hostname", node))
+                .addNewContainer().withName("app").withImage("busybox")
                 .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(name)
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
