@@ -88,11 +88,15 @@ class RealKubernetesTest {
     @Test
     @Order(1)
     void readmeStatefulSetIsProvisionedOnTheSchedulersNodesAndMountedAsKubelet() throws IOException {
+        final long readmeSizeGi = 2;
         String ns = namespace("readme");
         // Before any volume: csi-provisioner has published the class's capacity on every node, the disk's 64Gi.
         await().atMost(WAIT).pollInterval(Duration.ofSeconds(2)).until(() -> capacities("ordinal-image").size() == 3);
         Map<String, Long> before = capacities("ordinal-image");
-        api.resource(statefulSet(ns, "db", 3, "ordinal-image", "20Gi", "Retain", "Delete", "OrderedReady")).create();
+        // README's example at 2Gi instead of 20Gi: image volumes are preallocated, and three of 20 GiB would take
+        // 60 GB of the test machine's disk (and leave the other tests' dir disks, on the same filesystem, no room).
+        api.resource(statefulSet(ns, "db", 3, "ordinal-image", readmeSizeGi + "Gi", "Retain", "Delete",
+                "OrderedReady")).create();
 
         await().atMost(WAIT).until(() -> runningPods(ns, "db").size() == 3);
         Map<String, String> nodeOfPod = new TreeMap<>();
@@ -135,15 +139,15 @@ class RealKubernetesTest {
             }
         }
 
-        // A node's published capacity shrinks by the 20Gi volumes made on it, once csi-provisioner's next poll
+        // A node's published capacity shrinks by the volumes made on it, once csi-provisioner's next poll
         // (every minute) has asked the driver again.
         Map<String, Long> volumesOnNode = nodeOfPod.values().stream()
                 .collect(Collectors.groupingBy(node -> node, TreeMap::new, Collectors.counting()));
         await().atMost(WAIT).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
             Map<String, Long> capacity = capacities("ordinal-image");
             assertEquals(before.keySet(), capacity.keySet(), "one per node: " + capacity);
-            volumesOnNode.forEach((node, count) -> assertTrue(capacity.get(node) <= before.get(node) - count * 20 * GI,
-                    node + " has " + count + " volume(s) of 20Gi: before " + before + ", now " + capacity));
+            volumesOnNode.forEach((node, count) -> assertTrue(capacity.get(node) <= before.get(node) - count * readmeSizeGi * GI,
+                    node + " has " + count + " volume(s) of " + readmeSizeGi + "Gi: before " + before + ", now " + capacity));
         });
     }
 
