@@ -69,6 +69,7 @@ cluster-down:
 
 ## build: the driver and its modules, without running tests.
 build: $(DRIVER_JAR)
+	@echo "make build: $(DRIVER_JAR) is up to date with its sources"
 
 $(DRIVER_JAR): $(DRIVER_INPUTS)
 	@echo "make: building the driver (its sources are newer than $@)"
