@@ -6,6 +6,7 @@ import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
+import dev.ordinal.driver.backend.ControllerRouter;
 import dev.ordinal.driver.cluster.ClusterClaims;
 import dev.ordinal.driver.cluster.ClusterSettings;
 import dev.ordinal.driver.cluster.ClusterSnapshots;
@@ -20,12 +21,14 @@ import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.nfs.NfsController;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.ClaimAdmission;
 import dev.ordinal.driver.volume.ClaimDirectory;
 import dev.ordinal.driver.volume.Inventory;
+import dev.ordinal.driver.volume.LocalController;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.NodeVolumeService;
 import dev.ordinal.driver.volume.SnapshotService;
@@ -120,7 +123,10 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                     Clock.systemUTC(), claims);
             SnapshotService snapshotService = new SnapshotService(inventory, settings.locks(), Clock.systemUTC());
             metrics.watchController(settings.node(), volumes, allocator, volumeService, snapshotService);
-            services.add(new ControllerService(volumeService, snapshotService, nfsVolumes));
+            // The local backend is the default; each other backend is one entry, recognized by its parameters and ids.
+            ControllerRouter backends = new ControllerRouter(new LocalController(volumeService, snapshotService),
+                    List.of(new NfsController(nfsVolumes)));
+            services.add(new ControllerService(backends));
         }
         if (settings.mode().node() && (!settings.mode().controller() || settings.cluster().isPresent())) {
             // The node's own disks are recovered here when no local inventory did it: finish interrupted
