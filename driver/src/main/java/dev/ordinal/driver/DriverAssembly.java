@@ -7,6 +7,7 @@ import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.driver.backend.ControllerRouter;
+import dev.ordinal.driver.backend.NodeRouter;
 import dev.ordinal.driver.cluster.ClusterClaims;
 import dev.ordinal.driver.cluster.ClusterSettings;
 import dev.ordinal.driver.cluster.ClusterSnapshots;
@@ -17,6 +18,7 @@ import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.local.LocalMounts;
 import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
@@ -149,10 +151,12 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             reserved.add(settings.nfs().stateDir());
             NodePaths paths = new NodePaths(settings.publishRoots(), reserved);
             CreatedPaths created = new CreatedPaths(settings.nfs().stateDir());
-            NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(), paths, created);
+            NodeVolumeService localNode = new NodeVolumeService(volumes, new LocalMounts(volumes, created),
+                    settings.locks(), paths);
             nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, created, Clock.systemUTC());
-            services.add(new NodeService(nodeVolumes, nfsNode, settings.node().value(), settings.maxVolumesPerNode(),
-                    topology));
+            // As on the controller side: the local backend is the default, each other backend one entry.
+            NodeRouter backends = new NodeRouter(localNode, List.of(nfsNode));
+            services.add(new NodeService(backends, settings.node().value(), settings.maxVolumesPerNode(), topology));
             metrics.watchNode(settings.node(), volumes);
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,
