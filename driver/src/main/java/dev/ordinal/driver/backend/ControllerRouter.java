@@ -10,8 +10,8 @@ import java.util.function.Function;
  * Which backend a Controller RPC is for, and the listings that span them all. CreateVolume and GetCapacity go to
  * the first backend that serves their StorageClass parameters, every other call to the first that owns its volume
  * or snapshot id; what no backend claims goes to the default backend, which answers for ids no backend made
- * (NOT_FOUND, or OK for a delete). ListVolumes and ListSnapshots merge the backends' slices in id order, so one
- * page token (the last id) pages through all of them.
+ * (NOT_FOUND, or OK for DeleteVolume and DeleteSnapshot). ListVolumes and ListSnapshots merge the backends'
+ * slices in id order, so one page token (the last id) pages through all of them.
  */
 public final class ControllerRouter {
 

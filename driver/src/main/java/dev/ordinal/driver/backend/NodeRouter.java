@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Which backend a Node RPC is for: the first that owns its volume id, else the default backend, which answers for
- * ids no backend made (NOT_FOUND, or OK when undoing).
+ * ids no backend made (NOT_FOUND).
  */
 public final class NodeRouter {
 
