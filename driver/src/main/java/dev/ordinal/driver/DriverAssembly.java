@@ -6,6 +6,8 @@ import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
+import dev.ordinal.driver.backend.ControllerRouter;
+import dev.ordinal.driver.backend.NodeRouter;
 import dev.ordinal.driver.cluster.ClusterClaims;
 import dev.ordinal.driver.cluster.ClusterSettings;
 import dev.ordinal.driver.cluster.ClusterSnapshots;
@@ -16,16 +18,19 @@ import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.local.LocalMounts;
 import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.nfs.NfsController;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.ClaimAdmission;
 import dev.ordinal.driver.volume.ClaimDirectory;
 import dev.ordinal.driver.volume.Inventory;
+import dev.ordinal.driver.volume.LocalController;
 import dev.ordinal.driver.volume.NodePaths;
 import dev.ordinal.driver.volume.NodeVolumeService;
 import dev.ordinal.driver.volume.SnapshotService;
@@ -120,7 +125,10 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                     Clock.systemUTC(), claims);
             SnapshotService snapshotService = new SnapshotService(inventory, settings.locks(), Clock.systemUTC());
             metrics.watchController(settings.node(), volumes, allocator, volumeService, snapshotService);
-            services.add(new ControllerService(volumeService, snapshotService, nfsVolumes));
+            // The local backend is the default; each other backend is one entry, recognized by its parameters and ids.
+            ControllerRouter backends = new ControllerRouter(new LocalController(volumeService, snapshotService),
+                    List.of(new NfsController(nfsVolumes)));
+            services.add(new ControllerService(backends));
         }
         if (settings.mode().node() && (!settings.mode().controller() || settings.cluster().isPresent())) {
             // The node's own disks are recovered here when no local inventory did it: finish interrupted
@@ -143,10 +151,12 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             reserved.add(settings.nfs().stateDir());
             NodePaths paths = new NodePaths(settings.publishRoots(), reserved);
             CreatedPaths created = new CreatedPaths(settings.nfs().stateDir());
-            NodeVolumeService nodeVolumes = new NodeVolumeService(volumes, settings.locks(), paths, created);
+            NodeVolumeService localNode = new NodeVolumeService(volumes, new LocalMounts(volumes, created),
+                    settings.locks(), paths);
             nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, created, Clock.systemUTC());
-            services.add(new NodeService(nodeVolumes, nfsNode, settings.node().value(), settings.maxVolumesPerNode(),
-                    topology));
+            // As on the controller side: the local backend is the default, each other backend one entry.
+            NodeRouter backends = new NodeRouter(localNode, List.of(nfsNode));
+            services.add(new NodeService(backends, settings.node().value(), settings.maxVolumesPerNode(), topology));
             metrics.watchNode(settings.node(), volumes);
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,

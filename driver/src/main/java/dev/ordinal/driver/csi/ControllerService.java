@@ -1,6 +1,6 @@
 package dev.ordinal.driver.csi;
 
-import dev.ordinal.allocator.model.Topology;
+import com.google.protobuf.Int64Value;
 import com.google.protobuf.Timestamp;
 import dev.ordinal.csi.v1.ControllerExpandVolumeRequest;
 import dev.ordinal.csi.v1.ControllerExpandVolumeResponse;
@@ -8,10 +8,10 @@ import dev.ordinal.csi.v1.ControllerGetCapabilitiesRequest;
 import dev.ordinal.csi.v1.ControllerGetCapabilitiesResponse;
 import dev.ordinal.csi.v1.ControllerGrpc;
 import dev.ordinal.csi.v1.ControllerServiceCapability;
-import dev.ordinal.csi.v1.CreateVolumeRequest;
-import dev.ordinal.csi.v1.CreateVolumeResponse;
 import dev.ordinal.csi.v1.CreateSnapshotRequest;
 import dev.ordinal.csi.v1.CreateSnapshotResponse;
+import dev.ordinal.csi.v1.CreateVolumeRequest;
+import dev.ordinal.csi.v1.CreateVolumeResponse;
 import dev.ordinal.csi.v1.DeleteSnapshotRequest;
 import dev.ordinal.csi.v1.DeleteSnapshotResponse;
 import dev.ordinal.csi.v1.DeleteVolumeRequest;
@@ -22,31 +22,29 @@ import dev.ordinal.csi.v1.ListSnapshotsRequest;
 import dev.ordinal.csi.v1.ListSnapshotsResponse;
 import dev.ordinal.csi.v1.ListVolumesRequest;
 import dev.ordinal.csi.v1.ListVolumesResponse;
+import dev.ordinal.csi.v1.Snapshot;
 import dev.ordinal.csi.v1.ValidateVolumeCapabilitiesRequest;
 import dev.ordinal.csi.v1.ValidateVolumeCapabilitiesResponse;
-import dev.ordinal.csi.v1.Snapshot;
 import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.csi.v1.VolumeContentSource;
+import dev.ordinal.driver.backend.CapacityOffer;
+import dev.ordinal.driver.backend.ControllerRouter;
+import dev.ordinal.driver.backend.CreateVolumeSpec;
+import dev.ordinal.driver.backend.ExpansionResult;
+import dev.ordinal.driver.backend.Page;
+import dev.ordinal.driver.backend.SnapshotSummary;
+import dev.ordinal.driver.backend.VolumeSummary;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ContentSource;
-import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
-import dev.ordinal.driver.model.VolumeIdentity;
-import dev.ordinal.driver.model.VolumeRecord;
-import dev.ordinal.driver.nfs.NfsVolumeService;
-import dev.ordinal.driver.volume.CapacityOffer;
-import dev.ordinal.driver.volume.CreateVolumeSpec;
-import dev.ordinal.driver.volume.ExpansionResult;
-import dev.ordinal.driver.volume.SnapshotService;
-import dev.ordinal.driver.volume.VolumeParameters;
-import dev.ordinal.driver.volume.VolumeService;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * CSI Controller: validate the request, hand it to the volume service, translate the answer. NFS volumes go to
- * {@link NfsController}: CreateVolume and GetCapacity when the parameters name a server, the rest by id prefix.
+ * CSI Controller: check the request's fields, let the router choose the backend (by StorageClass parameters for
+ * CreateVolume and GetCapacity, by volume or snapshot id for the rest; listings span every backend), and turn the
+ * backend's answer into the gRPC response.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
@@ -60,29 +58,23 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             ControllerServiceCapability.RPC.Type.CLONE_VOLUME,
             ControllerServiceCapability.RPC.Type.EXPAND_VOLUME);
 
-    private final VolumeService volumes;
-    private final SnapshotService snapshots;
-    private final NfsController nfs;
+    private final ControllerRouter backends;
 
-    public ControllerService(VolumeService volumes, SnapshotService snapshots, NfsVolumeService nfs) {
-        this.volumes = volumes;
-        this.snapshots = snapshots;
-        this.nfs = new NfsController(nfs);
+    public ControllerService(ControllerRouter backends) {
+        this.backends = backends;
     }
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
         Calls.answer(observer, () -> {
-            if (NfsController.isNfs(request.getParametersMap())) {
-                return CreateVolumeResponse.newBuilder().setVolume(nfs.create(request)).build();
-            }
             CreateVolumeSpec spec = new CreateVolumeSpec(CsiRequests.name(request.getName()),
                     CsiRequests.capacity(request.hasCapacityRange(), request.getCapacityRange()),
                     CsiRequests.capabilities(request.getVolumeCapabilitiesList()), request.getParametersMap(),
                     CsiRequests.topology(request.hasAccessibilityRequirements(),
                             request.getAccessibilityRequirements()),
                     CsiRequests.contentSource(request.hasVolumeContentSource(), request.getVolumeContentSource()));
-            return CreateVolumeResponse.newBuilder().setVolume(volume(volumes.create(spec))).build();
+            VolumeSummary volume = backends.forParameters(spec.parameters()).create(spec);
+            return CreateVolumeResponse.newBuilder().setVolume(volume(volume)).build();
         });
     }
 
@@ -90,11 +82,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
-            if (NfsController.isVolume(id)) {
-                nfs.delete(id);
-                return DeleteVolumeResponse.getDefaultInstance();
-            }
-            volumes.delete(id);
+            backends.forVolume(id).delete(id);
             return DeleteVolumeResponse.getDefaultInstance();
         });
     }
@@ -104,28 +92,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
-            if (request.getVolumeCapabilitiesCount() == 0) {
-                throw new DriverError.InvalidArgument("volume_capabilities is required");
-            }
-            if (NfsController.isVolume(id)) {
-                return nfs.validate(request);
-            }
-            VolumeRecord record = volumes.get(id);
             List<VolumeCapability> capabilities = CsiRequests.capabilities(request.getVolumeCapabilitiesList());
-            Optional<String> problem = volumes.unsupported(record, capabilities);
-            if (problem.isEmpty() && !request.getParametersMap().isEmpty()) {
-                VolumeParameters asked = VolumeParameters.parse(request.getParametersMap());
-                if (!asked.defining().equals(record.parameters())) {
-                    problem = Optional.of("volume " + record.id() + " was made with parameters " + record.parameters()
-                            + ", not " + asked.defining());
-                }
-            }
+            Optional<String> problem = backends.forVolume(id).unsupported(id, capabilities,
+                    request.getParametersMap());
             return validation(request, problem);
         });
     }
 
     /** ValidateVolumeCapabilities' answer: the request confirmed as asked, or the reason it cannot be. */
-    static ValidateVolumeCapabilitiesResponse validation(ValidateVolumeCapabilitiesRequest request,
+    private static ValidateVolumeCapabilitiesResponse validation(ValidateVolumeCapabilitiesRequest request,
             Optional<String> problem) {
         if (problem.isPresent()) {
             return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(problem.get()).build();
@@ -140,28 +115,26 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
-        Calls.answer(observer, () -> nfs.listVolumes(volumes, request.getMaxEntries(), request.getStartingToken()));
+        Calls.answer(observer, () -> {
+            Page<VolumeSummary> page = backends.volumes(request.getMaxEntries(), request.getStartingToken());
+            ListVolumesResponse.Builder response = ListVolumesResponse.newBuilder().setNextToken(page.nextToken());
+            page.items().forEach(v -> response.addEntries(ListVolumesResponse.Entry.newBuilder().setVolume(volume(v))));
+            return response.build();
+        });
     }
 
     @Override
     public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> observer) {
         Calls.answer(observer, () -> {
-            if (NfsController.isNfs(request.getParametersMap())) {
-                return nfs.capacity(request.getParametersMap());
-            }
             List<VolumeCapability> capabilities = request.getVolumeCapabilitiesList().stream()
                     .map(CsiRequests::capability).toList();
-            if (capabilities.stream().anyMatch(c -> !c.mode().singleNode())) {
-                // No local volume can serve several nodes: there is no capacity for such a claim anywhere.
-                return GetCapacityResponse.newBuilder().setAvailableCapacity(0).build();
-            }
-            CapacityOffer offer = volumes.capacity(request.getParametersMap(),
-                    request.getAccessibleTopology().getSegmentsMap());
-            return GetCapacityResponse.newBuilder()
-                    .setAvailableCapacity(offer.available().bytes())
-                    .setMaximumVolumeSize(com.google.protobuf.Int64Value.of(offer.maximumVolumeSize().bytes()))
-                    .setMinimumVolumeSize(com.google.protobuf.Int64Value.of(offer.minimumVolumeSize().bytes()))
-                    .build();
+            CapacityOffer offer = backends.forParameters(request.getParametersMap()).capacity(
+                    request.getParametersMap(), capabilities, request.getAccessibleTopology().getSegmentsMap());
+            GetCapacityResponse.Builder response = GetCapacityResponse.newBuilder()
+                    .setAvailableCapacity(offer.available().bytes());
+            offer.maximumVolumeSize().ifPresent(max -> response.setMaximumVolumeSize(Int64Value.of(max.bytes())));
+            offer.minimumVolumeSize().ifPresent(min -> response.setMinimumVolumeSize(Int64Value.of(min.bytes())));
+            return response.build();
         });
     }
 
@@ -173,10 +146,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (!request.hasCapacityRange()) {
                 throw new DriverError.InvalidArgument("capacity_range is required");
             }
-            if (NfsController.isVolume(id)) {
-                return nfs.expand(id, request.getCapacityRange());
-            }
-            ExpansionResult result = volumes.expand(id,
+            ExpansionResult result = backends.forVolume(id).expand(id,
                     CsiRequests.capacity(true, request.getCapacityRange()));
             return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(result.capacity().bytes())
                     .setNodeExpansionRequired(result.nodeExpansionRequired()).build();
@@ -192,10 +162,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 throw new DriverError.InvalidArgument("snapshot parameters are not supported (got "
                         + request.getParametersMap().keySet() + ")");
             }
-            if (NfsController.isVolume(source)) {
-                return CreateSnapshotResponse.newBuilder().setSnapshot(nfs.createSnapshot(name, source)).build();
-            }
-            return CreateSnapshotResponse.newBuilder().setSnapshot(snapshot(snapshots.create(name, source))).build();
+            SnapshotSummary snapshot = backends.forVolume(source).createSnapshot(name, source);
+            return CreateSnapshotResponse.newBuilder().setSnapshot(snapshot(snapshot)).build();
         });
     }
 
@@ -203,19 +171,22 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("snapshot_id", request.getSnapshotId());
-            if (NfsController.isSnapshot(id)) {
-                nfs.deleteSnapshot(id);
-                return DeleteSnapshotResponse.getDefaultInstance();
-            }
-            snapshots.delete(id);
+            backends.forSnapshot(id).deleteSnapshot(id);
             return DeleteSnapshotResponse.getDefaultInstance();
         });
     }
 
     @Override
     public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
-        Calls.answer(observer, () -> nfs.listSnapshots(snapshots, request.getMaxEntries(),
-                request.getStartingToken(), request.getSnapshotId(), request.getSourceVolumeId()));
+        Calls.answer(observer, () -> {
+            Page<SnapshotSummary> page = backends.snapshots(request.getMaxEntries(), request.getStartingToken(),
+                    request.getSnapshotId(), request.getSourceVolumeId());
+            ListSnapshotsResponse.Builder response = ListSnapshotsResponse.newBuilder()
+                    .setNextToken(page.nextToken());
+            page.items().forEach(s -> response.addEntries(ListSnapshotsResponse.Entry.newBuilder()
+                    .setSnapshot(snapshot(s))));
+            return response.build();
+        });
     }
 
     @Override
@@ -224,17 +195,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Calls.answer(observer, () -> CAPABILITIES);
     }
 
-    static Volume volume(VolumeRecord record) {
+    private static Volume volume(VolumeSummary summary) {
         Volume.Builder volume = Volume.newBuilder()
-                .setVolumeId(record.id().toString())
-                .setCapacityBytes(record.capacity().bytes())
-                .putVolumeContext(VolumeParameters.LAYOUT, record.layout().wireName())
-                // The ordinal the volume was made for: external-provisioner copies the context into the
-                // PersistentVolume's volumeAttributes, where the companion controller finds it after release.
-                .putAllVolumeContext(record.identity().map(VolumeIdentity::context).orElse(java.util.Map.of()))
-                .addAccessibleTopology(dev.ordinal.csi.v1.Topology.newBuilder()
-                        .putSegments(Topology.NODE_KEY, record.id().node()));
-        switch (record.source()) {
+                .setVolumeId(summary.id())
+                .setCapacityBytes(summary.capacity().bytes())
+                .putAllVolumeContext(summary.context());
+        summary.accessibleTopology().forEach(segments -> volume.addAccessibleTopology(
+                dev.ordinal.csi.v1.Topology.newBuilder().putAllSegments(segments)));
+        switch (summary.source()) {
             case ContentSource.FromSnapshot s -> volume.setContentSource(VolumeContentSource.newBuilder()
                     .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(s.snapshotId())));
             case ContentSource.FromVolume v -> volume.setContentSource(VolumeContentSource.newBuilder()
@@ -244,14 +212,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         return volume.build();
     }
 
-    /** Snapshots are taken synchronously, so one that exists is always ready to use. */
-    static Snapshot snapshot(SnapshotRecord record) {
+    /** Every backend takes snapshots synchronously, so one that exists is always ready to use. */
+    private static Snapshot snapshot(SnapshotSummary summary) {
         return Snapshot.newBuilder()
-                .setSnapshotId(record.id().toString())
-                .setSourceVolumeId(record.source().toString())
-                .setSizeBytes(record.size().bytes())
-                .setCreationTime(Timestamp.newBuilder().setSeconds(record.createdAt().getEpochSecond())
-                        .setNanos(record.createdAt().getNano()))
+                .setSnapshotId(summary.id())
+                .setSourceVolumeId(summary.sourceVolumeId())
+                .setSizeBytes(summary.size().bytes())
+                .setCreationTime(Timestamp.newBuilder().setSeconds(summary.createdAt().getEpochSecond())
+                        .setNanos(summary.createdAt().getNano()))
                 .setReadyToUse(true)
                 .build();
     }

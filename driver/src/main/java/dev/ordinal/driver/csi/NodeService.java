@@ -21,17 +21,15 @@ import dev.ordinal.csi.v1.NodeUnstageVolumeResponse;
 import dev.ordinal.csi.v1.Topology;
 import dev.ordinal.csi.v1.VolumeCondition;
 import dev.ordinal.csi.v1.VolumeUsage;
+import dev.ordinal.driver.backend.NodeRouter;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.VolumeStats;
-import dev.ordinal.driver.nfs.NfsNodeService;
-import dev.ordinal.driver.nfs.NfsVolumeId;
-import dev.ordinal.driver.volume.NodeVolumeService;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 
 /**
- * CSI Node: validate the request, hand it to the node volume service, translate the answer. Calls for NFS volume
- * ids ({@code nfs#...}) go to the NFS node service.
+ * CSI Node: check the request's fields, let the router choose the backend by volume id, and turn the backend's
+ * answer into the gRPC response.
  */
 public final class NodeService extends NodeGrpc.NodeImplBase {
 
@@ -42,13 +40,11 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER,
             NodeServiceCapability.RPC.Type.EXPAND_VOLUME);
 
-    private final NodeVolumeService volumes;
-    private final NfsNodeService nfs;
+    private final NodeRouter backends;
     private final NodeGetInfoResponse info;
 
-    public NodeService(NodeVolumeService volumes, NfsNodeService nfs, String nodeId, long maxVolumes, Map<String, String> topology) {
-        this.volumes = volumes;
-        this.nfs = nfs;
+    public NodeService(NodeRouter backends, String nodeId, long maxVolumes, Map<String, String> topology) {
+        this.backends = backends;
         this.info = NodeGetInfoResponse.newBuilder()
                 .setNodeId(nodeId)
                 .setMaxVolumesPerNode(maxVolumes)
@@ -62,12 +58,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
             CsiRequests.required("staging_target_path", request.getStagingTargetPath());
             requireCapability(request.hasVolumeCapability());
-            if (isNfs(id)) {
-                nfs.stage(id, request.getStagingTargetPath(), CsiRequests.capability(request.getVolumeCapability()),
-                        request.getVolumeContextMap());
-                return NodeStageVolumeResponse.getDefaultInstance();
-            }
-            volumes.stage(id, request.getStagingTargetPath(), CsiRequests.capability(request.getVolumeCapability()));
+            backends.forVolume(id).stage(id, request.getStagingTargetPath(),
+                    CsiRequests.capability(request.getVolumeCapability()), request.getVolumeContextMap());
             return NodeStageVolumeResponse.getDefaultInstance();
         });
     }
@@ -78,11 +70,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
             String staging = CsiRequests.required("staging_target_path", request.getStagingTargetPath());
-            if (isNfs(id)) {
-                nfs.unstage(id, staging);
-            } else {
-                volumes.unstage(id, staging);
-            }
+            backends.forVolume(id).unstage(id, staging);
             return NodeUnstageVolumeResponse.getDefaultInstance();
         });
     }
@@ -95,13 +83,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             CsiRequests.required("staging_target_path", request.getStagingTargetPath());
             CsiRequests.required("target_path", request.getTargetPath());
             requireCapability(request.hasVolumeCapability());
-            if (isNfs(id)) {
-                nfs.publish(id, request.getStagingTargetPath(), request.getTargetPath(), request.getReadonly(),
-                        CsiRequests.capability(request.getVolumeCapability()));
-                return NodePublishVolumeResponse.getDefaultInstance();
-            }
-            volumes.publish(id, request.getStagingTargetPath(), request.getTargetPath(), request.getReadonly(),
-                    CsiRequests.capability(request.getVolumeCapability()));
+            backends.forVolume(id).publish(id, request.getStagingTargetPath(), request.getTargetPath(),
+                    request.getReadonly(), CsiRequests.capability(request.getVolumeCapability()));
             return NodePublishVolumeResponse.getDefaultInstance();
         });
     }
@@ -112,11 +95,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
             String target = CsiRequests.required("target_path", request.getTargetPath());
-            if (isNfs(id)) {
-                nfs.unpublish(id, target);
-            } else {
-                volumes.unpublish(id, target);
-            }
+            backends.forVolume(id).unpublish(id, target);
             return NodeUnpublishVolumeResponse.getDefaultInstance();
         });
     }
@@ -127,7 +106,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Calls.answer(observer, () -> {
             String id = CsiRequests.required("volume_id", request.getVolumeId());
             String path = CsiRequests.required("volume_path", request.getVolumePath());
-            VolumeStats stats = isNfs(id) ? nfs.stats(id, path) : volumes.stats(id, path);
+            VolumeStats stats = backends.forVolume(id).stats(id, path);
             NodeGetVolumeStatsResponse.Builder response = NodeGetVolumeStatsResponse.newBuilder()
                     .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(stats.abnormal())
                             .setMessage(stats.condition()));
@@ -150,8 +129,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             if (request.hasVolumeCapability()) {
                 CsiRequests.capability(request.getVolumeCapability());
             }
-            long bytes = isNfs(id) ? nfs.expand(id, path, request.getCapacityRange().getRequiredBytes()).bytes()
-                    : volumes.expand(id, path).bytes();
+            long bytes = backends.forVolume(id).expand(id, path, request.getCapacityRange().getRequiredBytes())
+                    .bytes();
             return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(bytes).build();
         });
     }
@@ -165,10 +144,6 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeGetInfo(NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> observer) {
         Calls.answer(observer, () -> info);
-    }
-
-    private static boolean isNfs(String volumeId) {
-        return volumeId.startsWith(NfsVolumeId.PREFIX);
     }
 
     private static void requireCapability(boolean present) {

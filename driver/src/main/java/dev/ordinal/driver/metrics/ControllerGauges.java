@@ -94,11 +94,11 @@ final class ControllerGauges {
         long now = System.nanoTime();
         if (now - countedAt > COUNT_TTL_NANOS) {
             Map<String, Integer> fresh = new HashMap<>();
-            for (VolumeRecord record : service.list(0, "").volumes()) {
+            for (VolumeRecord record : service.list(null, Integer.MAX_VALUE).items()) {
                 fresh.merge(key(record.id().disk(), record.layout()), 1, Integer::sum);
             }
             Map<String, Integer> freshSnapshots = new HashMap<>();
-            for (SnapshotRecord record : snapshots.list(0, "", "", "").snapshots()) {
+            for (SnapshotRecord record : snapshots.list(null, Integer.MAX_VALUE, "", "").items()) {
                 freshSnapshots.merge(key(record.id().disk(), record.layout()), 1, Integer::sum);
             }
             counts = fresh;

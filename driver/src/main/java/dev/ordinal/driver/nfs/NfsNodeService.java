@@ -1,6 +1,7 @@
 package dev.ordinal.driver.nfs;
 
 import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.driver.backend.NodeBackend;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Beneath;
 import dev.ordinal.driver.host.CreatedPaths;
@@ -32,7 +33,7 @@ import java.util.Optional;
  * directory's own usage from {@link UsageCache}, and an abnormal condition for a stale handle or a volume that
  * uses more than it asked for (NFS has no per-directory limit: this is the soft limit).
  */
-public final class NfsNodeService {
+public final class NfsNodeService implements NodeBackend {
 
     private final java.util.List<Runnable> usageListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -64,6 +65,12 @@ public final class NfsNodeService {
         this.usage = new UsageCache(settings.usage(), settings.usageWalker(), clock);
     }
 
+    @Override
+    public boolean ownsVolume(String volumeId) {
+        return volumeId.startsWith(NfsVolumeId.PREFIX);
+    }
+
+    @Override
     public void stage(String volumeId, String stagingPath, VolumeCapability capability, Map<String, String> context) {
         RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         NfsVolumeId id = find(volumeId);
@@ -98,6 +105,7 @@ public final class NfsNodeService {
         }
     }
 
+    @Override
     public void unstage(String volumeId, String stagingPath) {
         RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         NfsVolumeId id = find(volumeId);
@@ -108,6 +116,7 @@ public final class NfsNodeService {
         }
     }
 
+    @Override
     public void publish(String volumeId, String stagingPath, String targetPath, boolean readOnly,
             VolumeCapability capability) {
         RootedPath staging = paths.resolve("staging_target_path", stagingPath);
@@ -144,6 +153,7 @@ public final class NfsNodeService {
      * Unmounts the volume from {@code target} only if that mount is this volume's, then removes the directory
      * only if this volume's publish made it; see {@link dev.ordinal.driver.local.LocalMounts#unpublish}.
      */
+    @Override
     public void unpublish(String volumeId, String targetPath) {
         RootedPath target = paths.resolve("target_path", targetPath);
         NfsVolumeId id = find(volumeId);
@@ -179,6 +189,7 @@ public final class NfsNodeService {
     }
 
     /** Records the size the controller grew the volume to; nothing on the server changes. */
+    @Override
     public Capacity expand(String volumeId, String volumePath, long requiredBytes) {
         Path path = paths.check("volume_path", volumePath);
         NfsVolumeId id = find(volumeId);
@@ -198,6 +209,7 @@ public final class NfsNodeService {
         }
     }
 
+    @Override
     public VolumeStats stats(String volumeId, String volumePath) {
         Path path = paths.check("volume_path", volumePath);
         NfsVolumeId id = find(volumeId);

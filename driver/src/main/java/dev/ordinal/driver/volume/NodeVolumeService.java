@@ -1,7 +1,8 @@
 package dev.ordinal.driver.volume;
 
+import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.driver.backend.NodeBackend;
 import dev.ordinal.driver.error.DriverError;
-import dev.ordinal.driver.host.CreatedPaths;
 import dev.ordinal.driver.host.RootedPath;
 import dev.ordinal.driver.local.LocalMounts;
 import dev.ordinal.driver.local.LocalVolumes;
@@ -11,13 +12,15 @@ import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.model.VolumeStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The node side of volumes: find the volume from its id alone (no state of our own survives a restart but the
- * disks), serialize calls per volume, check the paths, then let the local backend mount.
+ * The node side of the local backend: find the volume from its id alone (no state of our own survives a restart
+ * but the disks), serialize calls per volume, check the paths, then let {@link LocalMounts} mount. It is the
+ * router's default backend, so it also answers for ids that no backend made.
  */
-public final class NodeVolumeService {
+public final class NodeVolumeService implements NodeBackend {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(NodeVolumeService.class);
 
@@ -26,14 +29,21 @@ public final class NodeVolumeService {
     private final VolumeLocks locks;
     private final NodePaths paths;
 
-    public NodeVolumeService(LocalVolumes volumes, VolumeLocks locks, NodePaths paths, CreatedPaths created) {
+    public NodeVolumeService(LocalVolumes volumes, LocalMounts mounts, VolumeLocks locks, NodePaths paths) {
         this.volumes = volumes;
-        this.mounts = new LocalMounts(volumes, created);
+        this.mounts = mounts;
         this.locks = locks;
         this.paths = paths;
     }
 
-    public void stage(String volumeId, String stagingPath, VolumeCapability capability) {
+    @Override
+    public boolean ownsVolume(String volumeId) {
+        return VolumeId.parse(volumeId).isPresent();
+    }
+
+    /** The volume context is not read: a local volume's id says where it is, its metadata the rest. */
+    @Override
+    public void stage(String volumeId, String stagingPath, VolumeCapability capability, Map<String, String> context) {
         RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         VolumeRecord record = find(volumeId);
         requireCompatible(record, capability);
@@ -43,6 +53,7 @@ public final class NodeVolumeService {
         }
     }
 
+    @Override
     public void unstage(String volumeId, String stagingPath) {
         RootedPath staging = paths.resolve("staging_target_path", stagingPath);
         VolumeRecord record = find(volumeId);
@@ -51,6 +62,7 @@ public final class NodeVolumeService {
         }
     }
 
+    @Override
     public void publish(String volumeId, String stagingPath, String targetPath, boolean readOnly,
             VolumeCapability capability) {
         RootedPath staging = paths.resolve("staging_target_path", stagingPath);
@@ -62,6 +74,7 @@ public final class NodeVolumeService {
         }
     }
 
+    @Override
     public void unpublish(String volumeId, String targetPath) {
         RootedPath target = paths.resolve("target_path", targetPath);
         VolumeRecord record = find(volumeId);
@@ -71,10 +84,12 @@ public final class NodeVolumeService {
     }
 
     /**
-     * Grows a published volume's device and filesystem to the size the controller recorded. Returns that size;
-     * an ext4 filesystem the kernel will not grow online is logged and grows at the next stage.
+     * Grows a published volume's device and filesystem to the size the controller recorded (which the request's
+     * required bytes cannot exceed: the controller grew the volume first). Returns that size; an ext4 filesystem
+     * the kernel will not grow online is logged and grows at the next stage.
      */
-    public dev.ordinal.allocator.model.Capacity expand(String volumeId, String volumePath) {
+    @Override
+    public Capacity expand(String volumeId, String volumePath, long requiredBytes) {
         Path path = paths.check("volume_path", volumePath);
         VolumeRecord record = find(volumeId);
         if (!Files.exists(path)) {
@@ -89,6 +104,7 @@ public final class NodeVolumeService {
         }
     }
 
+    @Override
     public VolumeStats stats(String volumeId, String volumePath) {
         Path path = paths.check("volume_path", volumePath);
         VolumeRecord record = find(volumeId);

@@ -3,6 +3,7 @@ package dev.ordinal.driver.volume;
 import dev.ordinal.allocator.Decision;
 import dev.ordinal.allocator.Reservation;
 import dev.ordinal.allocator.model.PlacementRequest;
+import dev.ordinal.driver.backend.Slice;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
@@ -78,16 +79,17 @@ public final class SnapshotService {
         }
     }
 
-    /** One page of snapshots, all or only those of one id or of one source volume. */
-    public SnapshotPage list(int maxEntries, String startingToken, String snapshotId, String sourceVolumeId) {
-        int limit = PageToken.limit(maxEntries);
-        String after = PageToken.decode(startingToken);
+    /**
+     * At most {@code limit} snapshots with ids after {@code after} (null: from the start), in id order: all, or
+     * only the one of {@code snapshotId}, or only those of {@code sourceVolumeId}.
+     */
+    public Slice<SnapshotRecord> list(String after, int limit, String snapshotId, String sourceVolumeId) {
         if (!snapshotId.isEmpty()) {
             // Asked by id: that snapshot, or an empty answer when it does not exist (not an error, per the spec).
             List<SnapshotRecord> one = inventory.snapshotCatalog.byId(snapshotId)
                     .filter(s -> sourceVolumeId.isEmpty() || s.source().toString().equals(sourceVolumeId))
                     .map(List::of).orElse(List.of());
-            return new SnapshotPage(one, "");
+            return new Slice<>(one, false);
         }
         if (!sourceVolumeId.isEmpty()) {
             List<SnapshotRecord> ofSource = inventory.snapshotCatalog.all().stream()
@@ -95,13 +97,12 @@ public final class SnapshotService {
                     .filter(s -> after == null || s.id().toString().compareTo(after) > 0)
                     .toList();
             List<SnapshotRecord> page = ofSource.stream().limit(limit).toList();
-            String next = page.size() < ofSource.size()
-                    ? PageToken.next(page, page.size(), s -> s.id().toString(), last -> true) : "";
-            return new SnapshotPage(page, next);
+            return new Slice<>(page, !page.isEmpty() && page.size() < ofSource.size());
         }
         List<SnapshotRecord> page = inventory.snapshotCatalog.after(after, limit);
-        return new SnapshotPage(page, PageToken.next(page, limit, s -> s.id().toString(),
-                inventory.snapshotCatalog::hasAfter));
+        boolean more = !page.isEmpty() && page.size() >= limit
+                && inventory.snapshotCatalog.hasAfter(page.get(page.size() - 1).id().toString());
+        return new Slice<>(page, more);
     }
 
     private Reservation reserve(String name, VolumeRecord source) {

@@ -8,6 +8,10 @@ import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.allocator.model.PlacementRequest;
+import dev.ordinal.driver.backend.CapacityOffer;
+import dev.ordinal.driver.backend.CreateVolumeSpec;
+import dev.ordinal.driver.backend.ExpansionResult;
+import dev.ordinal.driver.backend.Slice;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.CapacityRange;
 import dev.ordinal.driver.model.ContentSource;
@@ -179,19 +183,20 @@ public final class VolumeService {
         return Optional.empty();
     }
 
-    public VolumePage list(int maxEntries, String startingToken) {
-        int limit = PageToken.limit(maxEntries);
-        List<VolumeRecord> page = inventory.volumeCatalog.after(PageToken.decode(startingToken), limit);
-        return new VolumePage(page, PageToken.next(page, limit, r -> r.id().toString(),
-                inventory.volumeCatalog::hasAfter));
+    /** At most {@code limit} volumes with ids after {@code after} (null: from the start), in id order. */
+    public Slice<VolumeRecord> list(String after, int limit) {
+        List<VolumeRecord> page = inventory.volumeCatalog.after(after, limit);
+        boolean more = !page.isEmpty() && page.size() >= limit
+                && inventory.volumeCatalog.hasAfter(page.get(page.size() - 1).id().toString());
+        return new Slice<>(page, more);
     }
 
     public CapacityOffer capacity(Map<String, String> parameters, Map<String, String> segment) {
         VolumeParameters parsed = VolumeParameters.parse(parameters);
         inventory.refreshCapacity();
         var report = inventory.allocator.capacity(parsed.layout(), segment);
-        return new CapacityOffer(report.available(), report.maximumVolumeSize(),
-                Capacity.ofBytes(VolumeSizing.minimum(parsed.layout(), false, DEFAULT_FS)));
+        return new CapacityOffer(report.available(), Optional.of(report.maximumVolumeSize()),
+                Optional.of(Capacity.ofBytes(VolumeSizing.minimum(parsed.layout(), false, DEFAULT_FS))));
     }
 
     public int volumeCount() {

@@ -1,10 +1,8 @@
-package dev.ordinal.driver.volume;
+package dev.ordinal.driver.backend;
 
 import dev.ordinal.driver.error.DriverError;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
-import java.util.function.Function;
 
 /**
  * ListVolumes and ListSnapshots paging. A token is the last id of the page before, so a page never repeats or
@@ -34,18 +32,8 @@ public final class PageToken {
         return maxEntries == 0 ? Integer.MAX_VALUE : maxEntries;
     }
 
-    /** The token that continues after {@code lastId}; ListVolumes and ListSnapshots merge backends with it. */
+    /** The token that continues after {@code lastId}, the last entry of a page. */
     public static String encode(String lastId) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(lastId.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The token for the page after {@code page}, or empty when nothing follows. */
-    static <R> String next(List<R> page, int limit, Function<R, String> idOf, Function<String, Boolean> hasAfter) {
-        if (page.isEmpty() || page.size() < limit) {
-            return "";
-        }
-        String last = idOf.apply(page.get(page.size() - 1));
-        return hasAfter.apply(last)
-                ? encode(last) : "";
     }
 }

@@ -1,4 +1,4 @@
-package dev.ordinal.driver.volume;
+package dev.ordinal.driver.backend;
 
 import dev.ordinal.allocator.model.Capacity;
 
