@@ -139,7 +139,9 @@ class RealRetentionTest {
         api.apps().statefulSets().inNamespace(ns).withName("slow").scale(1);
         await().atMost(WAIT).until(() -> api.pods().inNamespace(ns).withName("slow-1").get() == null
                 && annotation(claim(ns, "data-slow-1"), SCALED_DOWN_SINCE) != null);
-        assertTrue(hasEvent(ns, "data-slow-1", "ScaleDownGraceStarted"), messages(ns, "data-slow-1").toString());
+        awaitEvent(ns, "data-slow-1", "ScaleDownGraceStarted");
+        // Without the grace, the claim would go as soon as its Pod is gone; it stays.
+        await().during(Duration.ofSeconds(3)).atMost(WAIT).until(() -> claim(ns, "data-slow-1") != null);
         PersistentVolumeClaim held = claim(ns, "data-slow-1");
         assertEquals(uid, held.getMetadata().getUid());
         assertEquals(List.of(), held.getMetadata().getOwnerReferences(), "nothing hands it to the garbage collector");
@@ -147,7 +149,7 @@ class RealRetentionTest {
         api.apps().statefulSets().inNamespace(ns).withName("slow").scale(2);
         await().atMost(WAIT).until(() -> runningPods(ns, "slow").size() == 2
                 && annotation(claim(ns, "data-slow-1"), SCALED_DOWN_SINCE) == null);
-        assertTrue(hasEvent(ns, "data-slow-1", "ScaleDownCancelled"), messages(ns, "data-slow-1").toString());
+        awaitEvent(ns, "data-slow-1", "ScaleDownCancelled");
         assertEquals(uid, claim(ns, "data-slow-1").getMetadata().getUid(), "the same claim");
         assertEquals("kept through the grace\n", read(ns, "slow-1"));
 
@@ -160,7 +162,7 @@ class RealRetentionTest {
         });
         await().atMost(WAIT).until(() -> claim(ns, "data-slow-1") == null);
         await().atMost(WAIT).until(() -> ordinalVolumes(ns).size() == 1 && !Files.exists(data));
-        assertTrue(hasEvent(ns, "data-slow-1", "ClaimDeleted"), messages(ns, "data-slow-1").toString());
+        awaitEvent(ns, "data-slow-1", "ClaimDeleted");
         assertEquals("Bound", claim(ns, "data-slow-0").getStatus().getPhase(), "ordinal 0 keeps its claim");
     }
 
@@ -176,14 +178,21 @@ class RealRetentionTest {
         api.resource(statefulSet(ns, "fast", 2, Map.of(GRACE, "10m"), "Retain", "Delete")).create();
         await().atMost(WAIT).until(() -> runningPods(ns, "fast").size() == 2);
         AtomicReference<String> podOwner = new AtomicReference<>();
+        AtomicReference<String> graceSince = new AtomicReference<>();
         try (Watch ignored = api.persistentVolumeClaims().inNamespace(ns).withName("data-fast-1").watch(
-                new ClaimWatcher(claim -> claim.getMetadata().getOwnerReferences().stream()
-                        .filter(ref -> "Pod".equals(ref.getKind()) && Boolean.TRUE.equals(ref.getController()))
-                        .forEach(ref -> podOwner.set(ref.getName()))))) {
+                new ClaimWatcher(claim -> {
+                    claim.getMetadata().getOwnerReferences().stream()
+                            .filter(ref -> "Pod".equals(ref.getKind()) && Boolean.TRUE.equals(ref.getController()))
+                            .forEach(ref -> podOwner.set(ref.getName()));
+                    if (annotation(claim, SCALED_DOWN_SINCE) != null) {
+                        graceSince.set(annotation(claim, SCALED_DOWN_SINCE));
+                    }
+                }))) {
             api.apps().statefulSets().inNamespace(ns).withName("fast").scale(1);
             await().atMost(WAIT).until(() -> claim(ns, "data-fast-1") == null);
         }
         assertEquals("fast-1", podOwner.get(), "the claim was handed to the garbage collector through its Pod");
+        assertNull(graceSince.get(), "no grace period was started on the claim");
         assertFalse(hasEvent(ns, "data-fast-1", "ScaleDownGraceStarted"), messages(ns, "data-fast-1").toString());
         await().atMost(WAIT).until(() -> ordinalVolumes(ns).size() == 1);
     }
@@ -233,7 +242,7 @@ class RealRetentionTest {
         assertNotNull(claimDeleting.get(), "the claim was deleted");
         assertFalse(claimDeleting.get().isBefore(snapshotReady.get()),
                 "the snapshot was ready (" + snapshotReady + ") before the claim was deleted (" + claimDeleting + ")");
-        assertTrue(hasEvent(ns, "data-snap-1", "SnapshotReady"), messages(ns, "data-snap-1").toString());
+        awaitEvent(ns, "data-snap-1", "SnapshotReady");
         GenericKubernetesResource snapshot = api.genericKubernetesResources(SNAPSHOTS, "VolumeSnapshot")
                 .inNamespace(ns).withName(snapshotName.get()).get();
         assertEquals("snap", snapshot.getMetadata().getLabels().get("ordinal.csi.dev/statefulset"));
@@ -384,6 +393,12 @@ class RealRetentionTest {
 
     private boolean hasEvent(String ns, String claim, String reason) {
         return events(ns, claim).stream().anyMatch(e -> reason.equals(e.getReason()));
+    }
+
+    /** The companion controller writes its Events in the background. */
+    private void awaitEvent(String ns, String claim, String reason) {
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(hasEvent(ns, claim, reason),
+                reason + " on " + claim + ": " + messages(ns, claim)));
     }
 
     private List<String> messages(String ns, String claim) {
