@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
@@ -180,7 +181,7 @@ class RealRetentionTest {
         AtomicReference<String> podOwner = new AtomicReference<>();
         AtomicReference<String> graceSince = new AtomicReference<>();
         try (Watch ignored = api.persistentVolumeClaims().inNamespace(ns).withName("data-fast-1").watch(
-                new ClaimWatcher(claim -> {
+                new ClaimWatcher((action, claim) -> {
                     claim.getMetadata().getOwnerReferences().stream()
                             .filter(ref -> "Pod".equals(ref.getKind()) && Boolean.TRUE.equals(ref.getController()))
                             .forEach(ref -> podOwner.set(ref.getName()));
@@ -212,13 +213,66 @@ class RealRetentionTest {
         write(ns, "snap-1", "written before the scale-down\n");
         String node = api.pods().inNamespace(ns).withName("snap-1").get().getSpec().getNodeName();
 
+        GenericKubernetesResource snapshot = scaleDownAndAwaitSnapshotBeforeDeletion(ns, "snap", true);
+        assertEquals("SNAPSHOT_BEFORE_DELETE", snapshot.getMetadata().getAnnotations()
+                .get("ordinal.csi.dev/snapshot-reason"), "taken once the Pod was gone, by the companion's deletion");
+        assertRestores(ns, snapshot.getMetadata().getName(), node, "written before the scale-down\n");
+    }
+
+    /**
+     * Snapshot-before-delete with whenScaled=Delete in the spec: kube-controller-manager hands the scaled-down claim
+     * to the garbage collector (its Pod reference) and the collector deletes it as soon as the Pod is gone, often
+     * before the snapshot is ready (seen); the companion asked for the snapshot at scale-down, so the snapshot
+     * controller had started it, and the companion's finalizer holds the claim until it is ready. It restores the
+     * data.
+     */
+    @Test
+    void withWhenScaledDeleteInTheSpecTheSnapshotIsReadyBeforeTheCollectorDeletesTheClaim() throws IOException {
+        String ns = namespace("spec-snapshot");
+        api.resource(statefulSet(ns, "gc", 2, Map.of(SNAPSHOT_BEFORE_DELETE, "ordinal"), "Retain", "Delete")).create();
+        await().atMost(WAIT).until(() -> runningPods(ns, "gc").size() == 2);
+        write(ns, "gc-1", "written before the collector's turn\n");
+        String node = api.pods().inNamespace(ns).withName("gc-1").get().getSpec().getNodeName();
+        GenericKubernetesResource snapshot = scaleDownAndAwaitSnapshotBeforeDeletion(ns, "gc", false);
+        assertEquals("SNAPSHOT_BEFORE_GC", snapshot.getMetadata().getAnnotations()
+                .get("ordinal.csi.dev/snapshot-reason"), "taken at scale-down, ahead of the collector");
+        assertRestores(ns, snapshot.getMetadata().getName(), node, "written before the collector's turn\n");
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    /** A watcher of one claim that hands every version it sees (deletion included) to {@code seen}. */
+    private record ClaimWatcher(BiConsumer<Watcher.Action, PersistentVolumeClaim> seen)
+            implements Watcher<PersistentVolumeClaim> {
+        @Override
+        public void eventReceived(Action action, PersistentVolumeClaim claim) {
+            seen.accept(action, claim);
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {
+        }
+    }
+
+    /**
+     * Scales the set from 2 to 1 and waits for ordinal 1's claim to be deleted; asserts that a VolumeSnapshot of it
+     * (the companion's labels) was ready to use before the claim went (its finalizer holds it until then) and, with
+     * {@code deletionAskedAfterReady}, before anyone even asked for its deletion; returns the snapshot.
+     */
+    private GenericKubernetesResource scaleDownAndAwaitSnapshotBeforeDeletion(String ns, String set,
+            boolean deletionAskedAfterReady) {
+        String claimName = "data-" + set + "-1";
         AtomicReference<Instant> claimDeleting = new AtomicReference<>();
+        AtomicReference<Instant> claimGone = new AtomicReference<>();
         AtomicReference<Instant> snapshotReady = new AtomicReference<>();
         AtomicReference<String> snapshotName = new AtomicReference<>();
-        try (Watch claims = api.persistentVolumeClaims().inNamespace(ns).withName("data-snap-1").watch(
-                new ClaimWatcher(claim -> {
+        try (Watch claims = api.persistentVolumeClaims().inNamespace(ns).withName(claimName).watch(
+                new ClaimWatcher((action, claim) -> {
                     if (claim.getMetadata().getDeletionTimestamp() != null) {
                         claimDeleting.compareAndSet(null, Instant.now());
+                    }
+                    if (action == Watcher.Action.DELETED) {
+                        claimGone.compareAndSet(null, Instant.now());
                     }
                 }));
              Watch snapshots = api.genericKubernetesResources(SNAPSHOTS, "VolumeSnapshot").inNamespace(ns)
@@ -235,40 +289,34 @@ class RealRetentionTest {
                          public void onClose(WatcherException cause) {
                          }
                      })) {
-            api.apps().statefulSets().inNamespace(ns).withName("snap").scale(1);
-            await().atMost(WAIT).until(() -> claim(ns, "data-snap-1") == null);
+            api.apps().statefulSets().inNamespace(ns).withName(set).scale(1);
+            await().atMost(WAIT).until(() -> claimGone.get() != null);
         }
-        assertNotNull(snapshotReady.get(), "a snapshot became ready: " + messages(ns, "data-snap-1"));
-        assertNotNull(claimDeleting.get(), "the claim was deleted");
-        assertFalse(claimDeleting.get().isBefore(snapshotReady.get()),
-                "the snapshot was ready (" + snapshotReady + ") before the claim was deleted (" + claimDeleting + ")");
-        awaitEvent(ns, "data-snap-1", "SnapshotReady");
+        assertNotNull(snapshotReady.get(), "a snapshot became ready: " + messages(ns, claimName));
+        assertFalse(claimGone.get().isBefore(snapshotReady.get()),
+                "the snapshot was ready (" + snapshotReady + ") before the claim went (" + claimGone + ")");
+        if (deletionAskedAfterReady) {
+            assertFalse(claimDeleting.get().isBefore(snapshotReady.get()), "the snapshot was ready (" + snapshotReady
+                    + ") before the claim's deletion was asked for (" + claimDeleting + ")");
+        }
+        awaitEvent(ns, claimName, "SnapshotReady");
         GenericKubernetesResource snapshot = api.genericKubernetesResources(SNAPSHOTS, "VolumeSnapshot")
                 .inNamespace(ns).withName(snapshotName.get()).get();
-        assertEquals("snap", snapshot.getMetadata().getLabels().get("ordinal.csi.dev/statefulset"));
+        assertEquals(set, snapshot.getMetadata().getLabels().get("ordinal.csi.dev/statefulset"));
         assertEquals("1", snapshot.getMetadata().getLabels().get("ordinal.csi.dev/ordinal"));
         await().atMost(WAIT).until(() -> ordinalVolumes(ns).size() == 1);
-
-        // A copy lives on its source's disk: the restored claim's Pod goes to the node the snapshot was taken on.
-        claimWithPod(ns, "restored", Map.of("apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot",
-                "name", snapshotName.get()), node);
-        await().atMost(WAIT).until(() -> podRunning(ns, "restored"));
-        assertEquals("written before the scale-down\n", read(ns, "restored"));
+        return snapshot;
     }
 
-    // ---- helpers ------------------------------------------------------------------------------------------------
-
-    /** A watcher of one claim that hands every version it sees (deletion included) to {@code seen}. */
-    private record ClaimWatcher(java.util.function.Consumer<PersistentVolumeClaim> seen)
-            implements Watcher<PersistentVolumeClaim> {
-        @Override
-        public void eventReceived(Action action, PersistentVolumeClaim claim) {
-            seen.accept(claim);
-        }
-
-        @Override
-        public void onClose(WatcherException cause) {
-        }
+    /**
+     * A claim restored from the snapshot holds {@code text}, read as kubelet. A copy lives on its source's disk: the
+     * restored claim's Pod goes to the node the snapshot was taken on.
+     */
+    private void assertRestores(String ns, String snapshot, String node, String text) throws IOException {
+        claimWithPod(ns, "restored", Map.of("apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot",
+                "name", snapshot), node);
+        await().atMost(WAIT).until(() -> podRunning(ns, "restored"));
+        assertEquals(text, read(ns, "restored"));
     }
 
     private void write(String ns, String pod, String text) throws IOException {
