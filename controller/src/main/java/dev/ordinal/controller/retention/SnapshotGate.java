@@ -25,8 +25,8 @@ import java.util.Optional;
  *       snapshot, ready, then delete;
  *   <li>a scaled-down claim is not handed to the garbage collector (no Pod reference of ours): it waits for its Pod
  *       to be gone, so the snapshot has all the Pod wrote;
- *   <li>a scaled-down claim that the StatefulSet controller itself hands to the collector (its Pod reference; whenScaled=Delete
- *       in the spec it applies) is snapshotted at once, while the Pod shuts down;
+ *   <li>a scaled-down claim that the StatefulSet controller itself hands to the collector (its Pod reference;
+ *       whenScaled=Delete in the spec it applies) is snapshotted at once, while the Pod shuts down;
  *   <li>the StatefulSet carries the finalizer too: deleting it leaves it terminating (the collector deletes no
  *       dependent of an owner that still exists) until the claims that go with it have ready snapshots and the
  *       claims that outlive it have lost their finalizer.

@@ -50,7 +50,7 @@ public record StatefulSetState(
                 Set.of());
     }
 
-    /** The same StatefulSet with Kubernetes' StatefulSet controller applying {@code spec} (the field the API server kept). */
+    /** The same StatefulSet with Kubernetes' StatefulSet controller applying {@code spec} (the field kept). */
     public StatefulSetState withSpecPolicy(RetentionPolicy spec) {
         return new StatefulSetState(namespace, name, lifecycle, uid, replicas, startOrdinal, policy, grace, podUids,
                 snapshots, finalizers, Optional.of(spec));

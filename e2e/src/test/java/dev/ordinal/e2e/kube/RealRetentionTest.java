@@ -42,11 +42,14 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Claim retention under the real kube-controller-manager (its StatefulSet controller and garbage collector), the
  * real snapshot-controller and csi-snapshotter, with the companion controller as the chart runs it
- * ({@link RealCluster}). What these show, and the emulators could not: the API server defaults
- * {@code spec.persistentVolumeClaimRetentionPolicy} to Retain/Retain when a StatefulSet leaves it out, and the
- * StatefulSet controller then removes any Pod or StatefulSet reference on the claims; with whenScaled=Delete in the
- * spec it hands a scaled-down claim to the garbage collector itself. Data is written and read back by the test
- * acting as kubelet on the node plugin's socket ("AsKubelet" in the names). Each test has a namespace of its own.
+ * ({@link RealCluster}). What these show, and the emulators could not: the API server fills in
+ * {@code spec.persistentVolumeClaimRetentionPolicy} as Retain/Retain when a StatefulSet leaves it out (so the
+ * companion's policy annotations were never read: no grace, no claim ever deleted); with whenScaled=Delete in the
+ * spec the StatefulSet controller hands a scaled-down claim to the garbage collector itself, and the collector can
+ * ask for its deletion before a snapshot of it is ready (seen). Under a spec saying Retain the StatefulSet
+ * controller also removes Pod and StatefulSet references from the claims (read in its code, not provoked here).
+ * Data is written and read back by the test acting as kubelet on the node plugin's socket ("AsKubelet" in the
+ * names). Each test has a namespace of its own; the cluster is shared.
  */
 @Tag("real-kubernetes")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
