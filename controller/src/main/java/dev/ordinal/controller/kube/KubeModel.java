@@ -75,9 +75,10 @@ final class KubeModel {
         var meta = set.getMetadata();
         Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
         StatefulSetPersistentVolumeClaimRetentionPolicy field = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
-        RetentionPolicy policy = field != null
-                ? RetentionPolicy.of(field.getWhenDeleted(), field.getWhenScaled())
-                : RetentionPolicy.of(annotations.get(WHEN_DELETED), annotations.get(WHEN_SCALED));
+        Optional<RetentionPolicy> spec = Optional.ofNullable(field)
+                .map(f -> RetentionPolicy.of(f.getWhenDeleted(), f.getWhenScaled()));
+        RetentionPolicy policy = spec.map(s -> withScaledByAnnotation(s, annotations.get(WHEN_SCALED)))
+                .orElseGet(() -> RetentionPolicy.of(annotations.get(WHEN_DELETED), annotations.get(WHEN_SCALED)));
         int replicas = set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
         int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
                 ? 0 : set.getSpec().getOrdinals().getStart();
@@ -85,7 +86,20 @@ final class KubeModel {
         return new StatefulSetState(meta.getNamespace(), meta.getName(), lifecycle, meta.getUid(), replicas, start,
                 policy, ScaleDownGrace.parse(annotations.get(GRACE)), podUids,
                 SnapshotBeforeDelete.parse(annotations.get(SnapshotBeforeDelete.ANNOTATION)),
-                meta.getFinalizers() == null ? Set.of() : Set.copyOf(meta.getFinalizers()));
+                meta.getFinalizers() == null ? Set.of() : Set.copyOf(meta.getFinalizers()), spec);
+    }
+
+    /**
+     * The policy where the API server keeps the spec field (Kubernetes 1.32+ fills it in as Retain/Retain when a
+     * StatefulSet leaves it out, so the field is always there): the field's, with whenScaled=Delete by annotation
+     * where the field says Retain (the StatefulSet controller then leaves scaled-down claims to this controller,
+     * which is what lets a grace period work). A when-deleted annotation is not read: whenDeleted=Delete works
+     * through a StatefulSet reference on every claim, which the StatefulSet controller removes under a field
+     * saying Retain.
+     */
+    private static RetentionPolicy withScaledByAnnotation(RetentionPolicy spec, String whenScaled) {
+        return spec.deleteWhenScaled() ? spec
+                : new RetentionPolicy(spec.whenDeleted(), RetentionPolicy.Retention.parse(whenScaled));
     }
 
     static ClaimState claim(OrdinalClaim id, PersistentVolumeClaim claim) {

@@ -34,7 +34,11 @@ import java.util.Set;
  * deleted. A non-cascading (orphaning) delete removes the references before the StatefulSet goes, so its claims
  * stay. Claims with a foreign controller are never touched; a claim whose ordinal is below start + replicas is
  * never deleted. The grace annotation delays a scaled-down claim's Pod reference and deletion; a scale-up within
- * the grace period cancels it. Snapshot-before-delete ({@link SnapshotGate}) is laid over every decision.
+ * the grace period cancels it. Where Kubernetes' StatefulSet controller applies the spec's policy (the field kept by
+ * the API server, 1.32+), it decides the references: with whenScaled=Delete there it hands scaled-down claims to the
+ * collector at once and no grace period is started; with whenScaled=Retain there it removes Pod references, so a
+ * whenScaled=Delete given by annotation sets none and deletes the claim here once its Pod is gone.
+ * Snapshot-before-delete ({@link SnapshotGate}) is laid over every decision.
  */
 public final class Retention {
 
@@ -93,10 +97,14 @@ public final class Retention {
             return owners(claim, inRangeRefs(set), policy.deleteWhenDeleted() ? Rule.WHEN_DELETED_DELETE : Rule.RETAIN);
         }
         ScaleDownGrace grace = set.grace();
-        if (grace.isInvalid()) {
+        // With whenScaled=Delete in the spec, Kubernetes' StatefulSet controller hands the claim to the garbage
+        // collector at scale-down (its Pod reference), whatever the annotation says: no grace period is started
+        // that could not be kept. The same reference is computed below, so neither controller undoes the other.
+        boolean graceApplies = !set.builtInDeletesScaledDown();
+        if (graceApplies && grace.isInvalid()) {
             return new Keep(claim, Rule.GRACE_INVALID);
         }
-        Duration period = grace.duration().orElse(Duration.ZERO);
+        Duration period = graceApplies ? grace.duration().orElse(Duration.ZERO) : Duration.ZERO;
         if (!period.isZero()) {
             if (claim.scaledDownSince().isEmpty()) {
                 return new StartGrace(claim, Rule.GRACE_STARTED, now);
@@ -114,6 +122,9 @@ public final class Retention {
         String podUid = set.podUids().get(id.ordinal());
         if (podUid == null) {
             return new Delete(claim, Rule.SCALED_DOWN_POD_GONE);
+        }
+        if (set.builtInRemovesPodReferences()) {
+            return new Keep(claim, Rule.SCALED_DOWN_WAITS_FOR_POD);
         }
         return owners(claim, List.of(OwnerRef.toPod(id.podName(), podUid)), Rule.WHEN_SCALED_DELETE);
     }

@@ -18,6 +18,11 @@ public enum Rule {
     WHEN_SCALED_DELETE,
     /** whenScaled=Delete: a scaled-down claim whose Pod is gone is deleted (what the garbage collector does). */
     SCALED_DOWN_POD_GONE,
+    /**
+     * whenScaled=Delete by annotation where Kubernetes' StatefulSet controller applies a spec saying whenScaled=Retain:
+     * it would remove a Pod reference, so the scaled-down claim gets none and waits here for its Pod to be gone.
+     */
+    SCALED_DOWN_WAITS_FOR_POD,
     /** whenDeleted=Delete: a claim controlled by a deleted StatefulSet (cascading delete) is deleted. */
     SET_GONE,
     /** A claim of a deleted StatefulSet that still has other owners, or none of ours, is kept. */

@@ -25,8 +25,8 @@ import java.util.Optional;
  *       snapshot, ready, then delete;
  *   <li>a scaled-down claim is not handed to the garbage collector (no Pod reference of ours): it waits for its Pod
  *       to be gone, so the snapshot has all the Pod wrote;
- *   <li>a scaled-down claim that the StatefulSet controller itself handed to the collector (its Pod reference) is
- *       snapshotted at once, while the Pod shuts down;
+ *   <li>a scaled-down claim that the StatefulSet controller itself hands to the collector (its Pod reference;
+ *       whenScaled=Delete in the spec it applies) is snapshotted at once, while the Pod shuts down;
  *   <li>the StatefulSet carries the finalizer too: deleting it leaves it terminating (the collector deletes no
  *       dependent of an owner that still exists) until the claims that go with it have ready snapshots and the
  *       claims that outlive it have lost their finalizer.
@@ -74,12 +74,15 @@ final class SnapshotGate {
         if (decided instanceof Delete) {
             return snapshotFirst(claim, policy.className(), Rule.SNAPSHOT_BEFORE_DELETE, decided);
         }
+        boolean condemned = claim.claim().ordinal() >= set.end() && set.policy().deleteWhenScaled();
+        // Kubernetes' StatefulSet controller (whenScaled=Delete in the spec it applies) gives the claim its Pod
+        // reference at scale-down and the collector deletes it once the Pod is gone: the snapshot is asked for as
+        // soon as the claim is scaled down, not only once that reference is seen, to be ahead of the deletion.
+        if (condemned && (set.builtInDeletesScaledDown() || handsToPod(claim, claim.owners()))) {
+            return snapshotFirst(claim, policy.className(), Rule.SNAPSHOT_BEFORE_GC, decided);
+        }
         if (decided instanceof SetOwners owners && handsToPod(claim, owners.owners())) {
             return new Keep(claim, Rule.SNAPSHOT_WAITS_FOR_POD);
-        }
-        boolean condemned = claim.claim().ordinal() >= set.end() && set.policy().deleteWhenScaled();
-        if (condemned && handsToPod(claim, claim.owners())) {
-            return snapshotFirst(claim, policy.className(), Rule.SNAPSHOT_BEFORE_GC, decided);
         }
         return decided;
     }

@@ -124,9 +124,14 @@ class RetentionClusterTest {
         await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> sts.ordinals("db").equals(range(0, 3)));
     }
 
+    /**
+     * The grace period needs whenScaled=Delete by annotation over a spec saying Retain (what the API server fills in
+     * when the StatefulSet leaves the policy out): with Delete in the spec, Kubernetes' StatefulSet controller hands
+     * the claim to the garbage collector at scale-down ({@link #withWhenScaledDeleteInTheSpecNoGracePeriodStarts}).
+     */
     @Test
     void gracePeriodExpiresThenScaledDownClaimsGo() {
-        sts.create("web", 4, "Retain", "Delete", Map.of("ordinal.csi.dev/scale-down-grace", "2s"));
+        sts.create("web", 4, "Retain", "Retain", Map.of(KubeModel.GRACE, "2s", KubeModel.WHEN_SCALED, "Delete"));
         sts.scale("web", 2);
         await().atMost(WAIT).until(() -> sts.annotations("data-web-2").containsKey(KubeModel.SCALED_DOWN_SINCE)
                 && sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
@@ -137,7 +142,7 @@ class RetentionClusterTest {
 
     @Test
     void scalingBackUpWithinTheGracePeriodCancelsDeletion() {
-        sts.create("web", 4, "Delete", "Delete", Map.of("ordinal.csi.dev/scale-down-grace", "1m"));
+        sts.create("web", 4, "Delete", "Retain", Map.of(KubeModel.GRACE, "1m", KubeModel.WHEN_SCALED, "Delete"));
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
         Map<Integer, String> before = sts.claims("web");
         sts.scale("web", 2);
@@ -148,6 +153,15 @@ class RetentionClusterTest {
         assertEquals(before, sts.claims("web"));
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
         await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownCancelled"));
+    }
+
+    @Test
+    void withWhenScaledDeleteInTheSpecNoGracePeriodStarts() {
+        sts.create("web", 3, "Retain", "Delete", Map.of(KubeModel.GRACE, "10m"));
+        sts.scale("web", 2);
+        await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
+        await().atMost(WAIT).until(() -> eventReasons().contains("ClaimDeleted"));
+        assertTrue(!eventReasons().contains("ScaleDownGraceStarted"), eventReasons().toString());
     }
 
     @Test

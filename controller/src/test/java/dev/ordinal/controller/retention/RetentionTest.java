@@ -135,7 +135,27 @@ class RetentionTest {
                         new CancelGrace(claim(3, Optional.of(NOW.minusSeconds(60))), Rule.GRACE_CANCELLED)),
                 row("GRACE_INVALID: an unreadable grace annotation deletes nothing",
                         set(retainDelete, ScaleDownGrace.parse("ten minutes"), 3), claim(3),
-                        new Keep(claim(3), Rule.GRACE_INVALID)));
+                        new Keep(claim(3), Rule.GRACE_INVALID)),
+                // Kubernetes' StatefulSet controller applies the spec's policy (the field the API server keeps):
+                row("WHEN_SCALED_DELETE: with whenScaled=Delete in the applied spec no grace is started: the claim goes to its Pod",
+                        set(retainDelete, tenMinutes).withSpecPolicy(retainDelete), claim(3),
+                        new SetOwners(claim(3), Rule.WHEN_SCALED_DELETE, List.of(pod(3)))),
+                row("WHEN_SCALED_DELETE: ... nor held by an unreadable grace, which could not hold it",
+                        set(retainDelete, ScaleDownGrace.parse("ten minutes")).withSpecPolicy(retainDelete),
+                        claim(3, pod(3)), new Keep(claim(3, pod(3)), Rule.WHEN_SCALED_DELETE)),
+                row("SCALED_DOWN_WAITS_FOR_POD: whenScaled=Delete by annotation over an applied Retain sets no Pod reference",
+                        set(retainDelete, none).withSpecPolicy(retainRetain), claim(3),
+                        new Keep(claim(3), Rule.SCALED_DOWN_WAITS_FOR_POD)),
+                row("SCALED_DOWN_POD_GONE: ... and deletes the claim once its Pod is gone",
+                        set(retainDelete, none, 3).withSpecPolicy(retainRetain), claim(3),
+                        new Delete(claim(3), Rule.SCALED_DOWN_POD_GONE)),
+                row("GRACE_STARTED: by annotation over an applied Retain the grace period holds the claim",
+                        set(retainDelete, tenMinutes, 3).withSpecPolicy(retainRetain), claim(3),
+                        new StartGrace(claim(3), Rule.GRACE_STARTED, NOW)),
+                row("GRACE_RUNNING: ... and keeps it (Delete/Delete with whenDeleted=Delete applied: the set's reference)",
+                        set(deleteDelete, tenMinutes, 3).withSpecPolicy(deleteRetain),
+                        claim(3, Optional.of(NOW.minusSeconds(60)), SET_REF),
+                        new Keep(claim(3, Optional.of(NOW.minusSeconds(60)), SET_REF), Rule.GRACE_RUNNING)));
     }
 
     private static Arguments row(String name, StatefulSetState set, ClaimState claim, ClaimAction expected) {

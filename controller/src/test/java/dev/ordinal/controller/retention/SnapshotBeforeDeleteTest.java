@@ -153,6 +153,20 @@ class SnapshotBeforeDeleteTest {
     }
 
     @Test
+    void aClaimTheStatefulSetControllerWillHandToItsPodIsSnapshottedBeforeTheReferenceIsSeen() {
+        // whenScaled=Delete in the spec Kubernetes' StatefulSet controller applies: its Pod reference is coming.
+        StatefulSetState set = live().withSpecPolicy(RetentionPolicy.of("Delete", "Delete"));
+        ClaimState none = claim(3, true, ClaimSnapshot.Phase.NONE, SET_REF);
+        assertEquals(new RequestSnapshot(none, Rule.SNAPSHOT_BEFORE_GC, "data-web-3-1a2b3c4d5e",
+                Optional.of("fast-snapshots")), only(set, none));
+        ClaimState ready = claim(3, true, ClaimSnapshot.Phase.READY, SET_REF);
+        assertEquals(new SetOwners(ready, Rule.WHEN_SCALED_DELETE, List.of(pod(3))), only(set, ready),
+                "once ready, the same reference as the StatefulSet controller's");
+        ClaimState inRange = claim(1, true, ClaimSnapshot.Phase.NONE, SET_REF);
+        assertEquals(new Keep(inRange, Rule.WHEN_DELETED_DELETE), only(set, inRange));
+    }
+
+    @Test
     void inRangeClaimsAreNeverSnapshottedOrDeletedWhileTheyLive() {
         for (ClaimSnapshot.Phase phase : ClaimSnapshot.Phase.values()) {
             ClaimState claim = claim(1, true, phase, SET_REF);

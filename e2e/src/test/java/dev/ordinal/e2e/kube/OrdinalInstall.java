@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.storage.CSINodeBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSINodeDriverBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -143,8 +145,9 @@ final class OrdinalInstall {
         companionEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + companionProperties);
         companionEnv.put("KUBECONFIG", controllerKubeconfig.toString());
         companionEnv.put("HOSTNAME", controllerPod.getMetadata().getName());
-        startJava("ordinal-controller", repo.resolve("controller/target/quarkus-app/quarkus-run.jar"),
-                arguments(companion, controllerPod, controllerSocket), companionEnv);
+        List<String> companionArgs = arguments(companion, controllerPod, controllerSocket);
+        ChildProcess companionProcess = startJava("ordinal-controller",
+                repo.resolve("controller/target/quarkus-app/quarkus-run.jar"), companionArgs, companionEnv);
 
         for (NodePlugin plugin : nodes.values()) {
             ControlPlane.waitFor("node plugin socket of " + plugin.node(), () -> Files.exists(plugin.socket()));
@@ -158,6 +161,34 @@ final class OrdinalInstall {
             argv.addAll(arguments(container, controllerPod, controllerSocket));
             argv.add("--kubeconfig=" + controllerKubeconfig);
             cluster.start(sidecar, argv, environment(container, controllerPod));
+        }
+        awaitCompanion(companionProcess, controllerPod.getMetadata().getName(), attempt -> startJava(
+                "ordinal-controller-" + attempt, repo.resolve("controller/target/quarkus-app/quarkus-run.jar"),
+                companionArgs, companionEnv));
+    }
+
+    /**
+     * The companion controller reconciles only while it holds its Lease, so that is when it is up (a test that ran
+     * before would see no retention at all). Its start can fail on a loaded machine (an informer's first list timing
+     * out ends the application: seen); kubelet restarts the container then, and so does this, twice at most.
+     */
+    private void awaitCompanion(ChildProcess first, String identity, IntFunction<ChildProcess> restart) {
+        ChildProcess process = first;
+        for (int attempt = 2; ; attempt++) {
+            ChildProcess running = process;
+            try {
+                ControlPlane.waitFor("the companion controller holding its Lease", () -> {
+                    running.checkAlive();
+                    Lease lease = cluster.admin().leases().inNamespace(NAMESPACE).withName("ordinal-controller").get();
+                    return lease != null && identity.equals(lease.getSpec().getHolderIdentity());
+                });
+                return;
+            } catch (IllegalStateException exited) {
+                if (running.alive() || attempt > 3) {
+                    throw exited;
+                }
+                process = restart.apply(attempt);
+            }
         }
     }
 
@@ -289,7 +320,7 @@ final class OrdinalInstall {
         return args;
     }
 
-    private void startJava(String name, Path jar, List<String> args, Map<String, String> env) {
+    private ChildProcess startJava(String name, Path jar, List<String> args, Map<String, String> env) {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (make build, or the e2e target)");
         }
@@ -301,7 +332,7 @@ final class OrdinalInstall {
         // Each process's health and metrics on a loopback port of its own (in the chart: the pod IP, 9810/9811).
         all.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         all.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(ControlPlane.freePort()));
-        cluster.start(name, argv, all);
+        return cluster.start(name, argv, all);
     }
 
     private static Path realPath(Path path) {
