@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.retention.ClaimAction;
 import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
@@ -14,7 +15,6 @@ import dev.ordinal.controller.retention.ClaimAction.StartGrace;
 import dev.ordinal.controller.retention.OwnerRef;
 import dev.ordinal.controller.retention.RetentionPlan.SetFinalizer;
 import dev.ordinal.controller.retention.Rule;
-import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,7 +30,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,12 +92,13 @@ final class ClaimWriter {
                         "finalizers", withFinalizer(set, change.hold())));
         if (change.hold()) {
             events.normal(set, "SnapshotFinalizerAdded", "Deleting StatefulSet " + set.getMetadata().getName()
-                    + " waits until the claims that go with it have ready snapshots (" + SnapshotBeforeDelete.ANNOTATION + ")");
+                    + " waits until the claims that go with it have ready snapshots ("
+                    + Annotations.SNAPSHOT_BEFORE_DELETE + ")");
             metrics.action("set-held");
         } else {
             events.normal(set, "SnapshotFinalizerRemoved", "StatefulSet " + set.getMetadata().getName() + " no longer waits for snapshots: "
                     + (change.rule() == Rule.SNAPSHOT_READY ? "every claim that goes with it has a ready snapshot"
-                            : SnapshotBeforeDelete.ANNOTATION + " was removed"));
+                            : Annotations.SNAPSHOT_BEFORE_DELETE + " was removed"));
             metrics.action("set-released");
         }
         return true;
@@ -109,7 +109,8 @@ final class ClaimWriter {
             return true;
         }
         events.normal(claim, "SnapshotFinalizerAdded", "Claim " + claim.getMetadata().getName()
-                + " is kept until a snapshot of it is ready to use (" + SnapshotBeforeDelete.ANNOTATION + " on StatefulSet "
+                + " is kept until a snapshot of it is ready to use (" + Annotations.SNAPSHOT_BEFORE_DELETE
+                + " on StatefulSet "
                 + set.name() + ": " + set.snapshots().describeClass() + ")");
         metrics.action("snapshot-finalizer-added");
         return true;
@@ -125,7 +126,7 @@ final class ClaimWriter {
         } else {
             events.normal(claim, "SnapshotFinalizerRemoved", "Claim " + claim.getMetadata().getName()
                     + " no longer waits for a snapshot: " + (action.rule() == Rule.SNAPSHOT_OFF
-                            ? SnapshotBeforeDelete.ANNOTATION + " was removed from its StatefulSet"
+                            ? Annotations.SNAPSHOT_BEFORE_DELETE + " was removed from its StatefulSet"
                             : "it outlives its StatefulSet's deletion"));
         }
         metrics.action("snapshot-finalizer-removed");
@@ -153,7 +154,7 @@ final class ClaimWriter {
 
     private boolean startGrace(StatefulSetState set, PersistentVolumeClaim claim, StartGrace action) {
         Map<String, Object> annotations = new HashMap<>();
-        annotations.put(KubeModel.SCALED_DOWN_SINCE, action.since().toString());
+        annotations.put(Annotations.SCALED_DOWN_SINCE, action.since().toString());
         patch(claim, Map.of("resourceVersion", claim.getMetadata().getResourceVersion(), "annotations", annotations));
         events.normal(claim, "ScaleDownGraceStarted", "Scaled down: deleted after " + set.grace().duration().orElseThrow()
                 + " unless " + set.name() + " scales back up to include ordinal " + action.claim().ordinal());
@@ -164,7 +165,7 @@ final class ClaimWriter {
     private boolean cancelGrace(Optional<StatefulSet> set, PersistentVolumeClaim claim) {
         ObjectNode metadata = Serialization.jsonMapper().createObjectNode();
         metadata.put("resourceVersion", claim.getMetadata().getResourceVersion());
-        metadata.putObject("annotations").putNull(KubeModel.SCALED_DOWN_SINCE);
+        metadata.putObject("annotations").putNull(Annotations.SCALED_DOWN_SINCE);
         patch(claim, metadata);
         String message = "Deletion of " + claim.getMetadata().getName() + " cancelled: back in range, or no longer to be deleted";
         events.normal(claim, "ScaleDownCancelled", message);
@@ -275,9 +276,9 @@ final class ClaimWriter {
     private static List<String> withFinalizer(HasMetadata object, boolean present) {
         List<String> finalizers = new ArrayList<>(object.getMetadata().getFinalizers() == null ? List.of()
                 : object.getMetadata().getFinalizers());
-        finalizers.remove(SnapshotBeforeDelete.FINALIZER);
+        finalizers.remove(Annotations.SNAPSHOT_BEFORE_DELETE);
         if (present) {
-            finalizers.add(SnapshotBeforeDelete.FINALIZER);
+            finalizers.add(Annotations.SNAPSHOT_BEFORE_DELETE);
         }
         return finalizers;
     }

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.rebind.RebindAction;
 import dev.ordinal.controller.rebind.RebindAction.CompleteBind;
 import dev.ordinal.controller.rebind.RebindAction.Rebind;
@@ -114,14 +115,15 @@ final class RebindWriter {
     private boolean skip(StatefulSet set, PersistentVolumeClaim claim, Skip action) {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("resourceVersion", claim.getMetadata().getResourceVersion());
-        metadata.put("annotations", Map.of(RebindStep.REBIND, RebindStep.SKIPPED));
+        metadata.put("annotations", Map.of(Annotations.REBIND, Annotations.REBIND_SKIPPED));
         client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
                 .withName(claim.getMetadata().getName())
                 .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("metadata", metadata)));
         RetainedVolume volume = action.volume();
         String message = "Not rebound to PV " + volume.name() + " (" + volume.handle() + "), the Released volume ordinal "
                 + action.claim().id().ordinal() + " had before: " + String.join("; ", action.reasons())
-                + ". Marked " + RebindStep.REBIND + ": " + RebindStep.SKIPPED + ", so a new volume is provisioned; PV "
+                + ". Marked " + Annotations.REBIND + ": " + Annotations.REBIND_SKIPPED
+                + ", so a new volume is provisioned; PV "
                 + volume.name() + " keeps its data (Retain)" + passedOver(action.passedOver());
         events.warning(claim, "RebindSkipped", message);
         events.warning(set, "RebindSkipped", claim.getMetadata().getName() + ": " + message);

@@ -1,11 +1,11 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
 import dev.ordinal.controller.retention.ClaimSnapshot;
 import dev.ordinal.controller.retention.ClaimState;
 import dev.ordinal.controller.retention.Rule;
-import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import dev.ordinal.controller.retention.StatefulSetState;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -115,8 +115,8 @@ final class SnapshotWriter {
         String set = setObject.map(s -> "StatefulSet " + s.getMetadata().getName()).orElse("the StatefulSet");
         String message = "Snapshot " + snapshot + " of claim " + claim.getMetadata().getName() + " failed: " + error
                 + ". The claim is kept and the snapshot looked at again; to let the claim go without a snapshot, remove "
-                + "the annotation " + SnapshotBeforeDelete.ANNOTATION + " from " + set + " (or the finalizer "
-                + SnapshotBeforeDelete.FINALIZER + " from the claim)";
+                + "the annotation " + Annotations.SNAPSHOT_BEFORE_DELETE + " from " + set + " (or the finalizer "
+                + Annotations.SNAPSHOT_BEFORE_DELETE + " from the claim)";
         events.warning(claim, "SnapshotFailed", message);
         setObject.ifPresent(s -> events.warning(s, "SnapshotFailed", message));
         metrics.snapshot("failed");

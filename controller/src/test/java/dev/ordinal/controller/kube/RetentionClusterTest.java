@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -128,8 +129,8 @@ class RetentionClusterTest {
     void gracePeriodExpiresThenScaledDownClaimsGo() {
         sts.create("web", 4, "Retain", "Delete", Map.of("ordinal.csi.dev/scale-down-grace", "2s"));
         sts.scale("web", 2);
-        await().atMost(WAIT).until(() -> sts.annotations("data-web-2").containsKey(KubeModel.SCALED_DOWN_SINCE)
-                && sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
+        await().atMost(WAIT).until(() -> sts.annotations("data-web-2").containsKey(Annotations.SCALED_DOWN_SINCE)
+                && sts.annotations("data-web-3").containsKey(Annotations.SCALED_DOWN_SINCE));
         assertEquals(range(0, 4), sts.ordinals("web"), "kept while the grace period runs");
         await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
         await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownGraceStarted"));
@@ -141,10 +142,10 @@ class RetentionClusterTest {
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
         Map<Integer, String> before = sts.claims("web");
         sts.scale("web", 2);
-        await().atMost(WAIT).until(() -> sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
+        await().atMost(WAIT).until(() -> sts.annotations("data-web-3").containsKey(Annotations.SCALED_DOWN_SINCE));
         sts.scale("web", 4);
-        await().atMost(WAIT).until(() -> !sts.annotations("data-web-2").containsKey(KubeModel.SCALED_DOWN_SINCE)
-                && !sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
+        await().atMost(WAIT).until(() -> !sts.annotations("data-web-2").containsKey(Annotations.SCALED_DOWN_SINCE)
+                && !sts.annotations("data-web-3").containsKey(Annotations.SCALED_DOWN_SINCE));
         assertEquals(before, sts.claims("web"));
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
         await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownCancelled"));

@@ -2,6 +2,7 @@ package dev.ordinal.driver.csi;
 
 import dev.ordinal.allocator.model.Topology;
 import com.google.protobuf.Timestamp;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.csi.v1.ControllerExpandVolumeRequest;
 import dev.ordinal.csi.v1.ControllerExpandVolumeResponse;
 import dev.ordinal.csi.v1.ControllerGetCapabilitiesRequest;
@@ -31,7 +32,6 @@ import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
-import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.CapacityOffer;
