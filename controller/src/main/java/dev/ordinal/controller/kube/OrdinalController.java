@@ -49,15 +49,16 @@ public final class OrdinalController implements AutoCloseable {
         this.events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
         NodeStates nodes = new NodeStates();
-        ClaimAnnotator annotator = new ClaimAnnotator(client);
+        Writes writes = new Writes(client, this::isLeader);
+        ClaimAnnotator annotator = new ClaimAnnotator(writes);
         this.steps = List.of(
                 // A re-created claim gets its Released volume back before anything new is admitted or placed.
-                new RebindStep(new RebindWriter(client, events, metrics), nodes),
+                new RebindStep(new RebindWriter(client, writes, events, metrics), nodes),
                 // Admission before placement: a claim is placed only once admitted.
                 new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)),
                 new PlacementStep(annotator, events, new PlacementMetrics(registry)),
-                new RetentionStep(new ClaimWriter(client, events, metrics, this::isLeader)),
-                new NodeLossStep(new NodeLossWriter(client, events, metrics, nodes), nodes, events));
+                new RetentionStep(new ClaimWriter(client, writes, events, metrics)),
+                new NodeLossStep(new NodeLossWriter(client, writes, events, metrics, nodes), nodes, events));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
     }

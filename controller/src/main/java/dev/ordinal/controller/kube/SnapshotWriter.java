@@ -30,6 +30,7 @@ final class SnapshotWriter {
     private static final int REMEMBERED_FAILURES = 10_000;
 
     private final KubernetesClient client;
+    private final Writes writes;
     private final EventRecorder events;
     private final ControllerMetrics metrics;
     /**
@@ -43,8 +44,9 @@ final class SnapshotWriter {
         }
     }));
 
-    SnapshotWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics) {
+    SnapshotWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
+        this.writes = writes;
         this.events = events;
         this.metrics = metrics;
     }
@@ -55,13 +57,14 @@ final class SnapshotWriter {
         GenericKubernetesResource snapshot = VolumeSnapshots.build(action.claim(), claim, action.snapshotName(),
                 action.className(), action.rule().name());
         try {
-            client.genericKubernetesResources(VolumeSnapshots.CONTEXT).inNamespace(claim.getMetadata().getNamespace())
-                    .resource(snapshot).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
+            boolean created = writes.createIfAbsent(snapshot, () -> client
+                    .genericKubernetesResources(VolumeSnapshots.CONTEXT).inNamespace(claim.getMetadata().getNamespace())
+                    .resource(snapshot).create());
+            if (!created) {
                 LOG.debugf("Snapshot %s of %s exists already", action.snapshotName(), claim.getMetadata().getName());
                 return true;
             }
+        } catch (KubernetesClientException e) {
             String why = e.getCode() == 404
                     ? "the API server does not serve VolumeSnapshots (snapshot.storage.k8s.io/v1): install the snapshot CRDs and the snapshot controller"
                     : "the API server refused it: " + e.getMessage();
