@@ -7,8 +7,8 @@ ALLOCATOR_BENCH_JAR := allocator/target/benchmarks.jar
 # What each jar is built from, so that make rebuilds it only when one of them is newer. Recursive (=): the file
 # lists are read only by the targets that need them.
 sources = $(shell find $(1) -type f 2>/dev/null)
-DRIVER_INPUTS = pom.xml proto/pom.xml allocator/pom.xml driver/pom.xml \
-	$(call sources,proto/src/main proto/src/build allocator/src/main driver/src/main)
+DRIVER_INPUTS = pom.xml proto/pom.xml contract/pom.xml allocator/pom.xml driver/pom.xml \
+	$(call sources,proto/src/main proto/src/build contract/src/main allocator/src/main driver/src/main)
 LOADCLIENT_INPUTS = pom.xml proto/pom.xml loadclient/pom.xml $(call sources,proto/src/main proto/src/build loadclient/src/main)
 ALLOCATOR_BENCH_INPUTS = pom.xml allocator/pom.xml $(call sources,allocator/src/main allocator/src/jmh)
 

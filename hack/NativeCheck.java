@@ -20,8 +20,8 @@ import java.util.zip.ZipFile;
  * jar, lib/). Run by `make native-check`:
  *   java hack/NativeCheck.java driver controller
  * For each module: the executable gets the name Dockerfile.native copies; and the reflection metadata of the runner
- * jar and of every library jar together registers what the module reads by reflection (the custom resources, the
- * CSI messages, GenericKubernetesResource); for the driver also the run-time initialisation of grpc-netty and the
+ * jar and of every library jar together registers what the module reads by reflection (the contract's custom
+ * resources, the CSI messages, GenericKubernetesResource); for the driver also the run-time initialisation of grpc-netty and the
  * epoll transport's JNI metadata and native library. Exits 1 naming every gap.
  */
 public final class NativeCheck {
@@ -90,9 +90,9 @@ public final class NativeCheck {
         List<String> required = new ArrayList<>();
         if (module.equals("driver")) {
             for (String resource : List.of("OrdinalVolume", "OrdinalSnapshot", "OrdinalNode")) {
-                required.add("dev.ordinal.driver.cluster." + resource);
-                required.add("dev.ordinal.driver.cluster." + resource + "$Spec");
-                required.add("dev.ordinal.driver.cluster." + resource + "$Status");
+                required.add("dev.ordinal.contract.crd." + resource);
+                required.add("dev.ordinal.contract.crd." + resource + "$Spec");
+                required.add("dev.ordinal.contract.crd." + resource + "$Status");
             }
             for (String message : List.of("CreateVolumeRequest", "NodeStageVolumeRequest", "ProbeRequest",
                     "VolumeCapability$MountVolume", "ControllerServiceCapability$RPC$Type")) {
@@ -107,6 +107,10 @@ public final class NativeCheck {
                     module + ": epoll's native library (netty-transport-native-epoll linux-x86_64) is missing");
         } else if (module.equals("controller")) {
             required.add("io.fabric8.kubernetes.api.model.GenericKubernetesResource");
+            // The node agents' reports, read through a typed informer.
+            required.add("dev.ordinal.contract.crd.OrdinalNode");
+            required.add("dev.ordinal.contract.crd.OrdinalNode$Status");
+            required.add("dev.ordinal.contract.crd.OrdinalNode$DiskStatus");
         }
         for (String name : required) {
             expect(reflective.contains(name), module + ": " + name + " is not registered for reflection");

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ordinal.driver.cluster.OrdinalVolume;
+import dev.ordinal.contract.crd.OrdinalVolume;
 import dev.ordinal.testkit.Dockerfile;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -16,6 +16,8 @@ import java.lang.reflect.Field;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -39,10 +41,13 @@ class NativeConfigurationTest {
 
     @Test
     void everyCustomResourceAndEveryTypeJacksonReachesFromItIsRegistered() throws Exception {
-        List<Class<?>> classes = mainClasses();
+        List<Class<?>> classes = new ArrayList<>(mainClasses());
+        // The custom resources are the contract module's, registered by the driver (cluster/ContractReflection).
+        classes.addAll(classesUnder(OrdinalVolume.class));
         List<Class<?>> resources = classes.stream().filter(CustomResource.class::isAssignableFrom).toList();
         // OrdinalVolume, OrdinalSnapshot, OrdinalNode: an empty scan must not pass.
         assertTrue(resources.size() >= 3, "custom resources found: " + resources);
+        Set<Class<?>> registered = registered(mainClasses());
 
         Set<String> unregistered = new TreeSet<>();
         Set<Class<?>> seen = new HashSet<>();
@@ -57,7 +62,7 @@ class NativeConfigurationTest {
             if (!(type instanceof Class<?> c) || !c.getName().startsWith("dev.ordinal.") || !seen.add(c)) {
                 continue;
             }
-            if (!c.isAnnotationPresent(RegisterForReflection.class)) {
+            if (!registered.contains(c)) {
                 unregistered.add(c.getName());
             }
             // The spec and status types are the custom resource's type arguments; Jackson then follows the fields.
@@ -147,10 +152,38 @@ class NativeConfigurationTest {
         return false;
     }
 
+    /** The classes annotated for reflection, and those an annotation names as its targets. */
+    private static Set<Class<?>> registered(List<Class<?>> classes) {
+        Set<Class<?>> registered = new HashSet<>();
+        for (Class<?> c : classes) {
+            RegisterForReflection registration = c.getAnnotation(RegisterForReflection.class);
+            if (registration != null) {
+                registered.add(c);
+                registered.addAll(List.of(registration.targets()));
+            }
+        }
+        return registered;
+    }
+
     /** Every class compiled from src/main (target/classes), loaded without running its initialiser. */
     static List<Class<?>> mainClasses() throws Exception {
-        Path root = Path.of(OrdinalVolume.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path root = Path.of(DriverAssembly.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertTrue(Files.isDirectory(root), "expected the compiled classes in a directory, got " + root);
+        return classesIn(root);
+    }
+
+    /** Every class of the directory or jar {@code member} was loaded from. */
+    private static List<Class<?>> classesUnder(Class<?> member) throws Exception {
+        Path location = Path.of(member.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isDirectory(location)) {
+            return classesIn(location);
+        }
+        try (FileSystem jar = FileSystems.newFileSystem(location)) {
+            return classesIn(jar.getPath("/"));
+        }
+    }
+
+    private static List<Class<?>> classesIn(Path root) throws Exception {
         List<Class<?>> classes = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {

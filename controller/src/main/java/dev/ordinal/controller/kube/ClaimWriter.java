@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.retention.ClaimAction;
 import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
@@ -14,7 +15,6 @@ import dev.ordinal.controller.retention.ClaimAction.StartGrace;
 import dev.ordinal.controller.retention.OwnerRef;
 import dev.ordinal.controller.retention.RetentionPlan.SetFinalizer;
 import dev.ordinal.controller.retention.Rule;
-import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,22 +25,17 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * Applies one {@link ClaimAction} to its claim: JSON merge patches that carry the resourceVersion the plan was
- * made from (a concurrent change answers 409 Conflict, and the reconcile is retried on fresh state), deletions
- * guarded by a fresh read of the StatefulSet and Pod and preconditioned on the claim's resourceVersion. Each
+ * Applies one {@link ClaimAction} to its claim through {@link Writes}: patches conditional on the resourceVersion the
+ * plan was made from (a concurrent change answers 409 Conflict, and the reconcile is retried on fresh state),
+ * deletions guarded by a fresh read of the StatefulSet and Pod and preconditioned on the claim's resourceVersion. Each
  * change leaves an Event and counts in {@code ordinal_controller_retention_actions_total}. Snapshot-before-delete's
  * VolumeSnapshots go through {@link SnapshotWriter}. Nothing is written once this instance no longer leads: a
  * reconcile that was running when the Lease was lost stops at its next write instead of racing the new leader.
@@ -50,22 +45,22 @@ final class ClaimWriter {
     private static final Logger LOG = Logger.getLogger(ClaimWriter.class);
 
     private final KubernetesClient client;
+    private final Writes writes;
     private final EventRecorder events;
     private final ControllerMetrics metrics;
-    private final BooleanSupplier leading;
     private final SnapshotWriter snapshots;
 
-    ClaimWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics, BooleanSupplier leading) {
+    ClaimWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
+        this.writes = writes;
         this.events = events;
         this.metrics = metrics;
-        this.leading = leading;
-        this.snapshots = new SnapshotWriter(client, events, metrics);
+        this.snapshots = new SnapshotWriter(client, writes, events, metrics);
     }
 
     /** Applies the action; false when a guard refused it (the caller looks again later). */
     boolean apply(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimAction action) {
-        if (!leading.getAsBoolean()) {
+        if (!writes.leading()) {
             LOG.debugf("Not applying %s to %s: no longer leading", action.getClass().getSimpleName(), action.claim().claimName());
             return false;
         }
@@ -85,20 +80,20 @@ final class ClaimWriter {
 
     /** The StatefulSet's own snapshot-before-delete finalizer: added while the annotation is on, removed after. */
     boolean applySet(StatefulSet set, SetFinalizer change) {
-        if (!leading.getAsBoolean()) {
+        if (!writes.leading()) {
             return false;
         }
-        client.apps().statefulSets().inNamespace(set.getMetadata().getNamespace()).resource(set)
-                .patch(PatchContext.of(PatchType.JSON), listPatch(set.getMetadata().getResourceVersion(),
-                        "finalizers", withFinalizer(set, change.hold())));
+        writes.replaceList(set, set.getMetadata().getResourceVersion(), "finalizers",
+                withFinalizer(set, change.hold()));
         if (change.hold()) {
             events.normal(set, "SnapshotFinalizerAdded", "Deleting StatefulSet " + set.getMetadata().getName()
-                    + " waits until the claims that go with it have ready snapshots (" + SnapshotBeforeDelete.ANNOTATION + ")");
+                    + " waits until the claims that go with it have ready snapshots ("
+                    + Annotations.SNAPSHOT_BEFORE_DELETE + ")");
             metrics.action("set-held");
         } else {
             events.normal(set, "SnapshotFinalizerRemoved", "StatefulSet " + set.getMetadata().getName() + " no longer waits for snapshots: "
                     + (change.rule() == Rule.SNAPSHOT_READY ? "every claim that goes with it has a ready snapshot"
-                            : SnapshotBeforeDelete.ANNOTATION + " was removed"));
+                            : Annotations.SNAPSHOT_BEFORE_DELETE + " was removed"));
             metrics.action("set-released");
         }
         return true;
@@ -109,7 +104,8 @@ final class ClaimWriter {
             return true;
         }
         events.normal(claim, "SnapshotFinalizerAdded", "Claim " + claim.getMetadata().getName()
-                + " is kept until a snapshot of it is ready to use (" + SnapshotBeforeDelete.ANNOTATION + " on StatefulSet "
+                + " is kept until a snapshot of it is ready to use (" + Annotations.SNAPSHOT_BEFORE_DELETE
+                + " on StatefulSet "
                 + set.name() + ": " + set.snapshots().describeClass() + ")");
         metrics.action("snapshot-finalizer-added");
         return true;
@@ -125,7 +121,7 @@ final class ClaimWriter {
         } else {
             events.normal(claim, "SnapshotFinalizerRemoved", "Claim " + claim.getMetadata().getName()
                     + " no longer waits for a snapshot: " + (action.rule() == Rule.SNAPSHOT_OFF
-                            ? SnapshotBeforeDelete.ANNOTATION + " was removed from its StatefulSet"
+                            ? Annotations.SNAPSHOT_BEFORE_DELETE + " was removed from its StatefulSet"
                             : "it outlives its StatefulSet's deletion"));
         }
         metrics.action("snapshot-finalizer-removed");
@@ -142,8 +138,7 @@ final class ClaimWriter {
                             .withName(ref.name()).withUid(ref.uid()).withController(ref.controller())
                             .withBlockOwnerDeletion(true).build()));
         }
-        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
-                .patch(PatchContext.of(PatchType.JSON), listPatch(claim.getMetadata().getResourceVersion(), "ownerReferences", refs));
+        writes.replaceList(claim, claim.getMetadata().getResourceVersion(), "ownerReferences", refs);
         String owners = action.owners().stream().filter(r -> action.claim().statefulSet().equals(r.name())
                 || action.claim().podName().equals(r.name())).map(r -> r.kind() + " " + r.name()).toList().toString();
         events.normal(claim, "OwnerReferencesSet", "Retention (" + action.rule() + "): owners of ours now " + owners);
@@ -153,8 +148,8 @@ final class ClaimWriter {
 
     private boolean startGrace(StatefulSetState set, PersistentVolumeClaim claim, StartGrace action) {
         Map<String, Object> annotations = new HashMap<>();
-        annotations.put(KubeModel.SCALED_DOWN_SINCE, action.since().toString());
-        patch(claim, Map.of("resourceVersion", claim.getMetadata().getResourceVersion(), "annotations", annotations));
+        annotations.put(Annotations.SCALED_DOWN_SINCE, action.since().toString());
+        writes.mergePatch(claim, Map.of("metadata", Map.of("annotations", annotations)));
         events.normal(claim, "ScaleDownGraceStarted", "Scaled down: deleted after " + set.grace().duration().orElseThrow()
                 + " unless " + set.name() + " scales back up to include ordinal " + action.claim().ordinal());
         metrics.action("grace-started");
@@ -162,10 +157,9 @@ final class ClaimWriter {
     }
 
     private boolean cancelGrace(Optional<StatefulSet> set, PersistentVolumeClaim claim) {
-        ObjectNode metadata = Serialization.jsonMapper().createObjectNode();
-        metadata.put("resourceVersion", claim.getMetadata().getResourceVersion());
-        metadata.putObject("annotations").putNull(KubeModel.SCALED_DOWN_SINCE);
-        patch(claim, metadata);
+        ObjectNode change = Writes.change();
+        change.putObject("metadata").putObject("annotations").putNull(Annotations.SCALED_DOWN_SINCE);
+        writes.mergePatch(claim, change);
         String message = "Deletion of " + claim.getMetadata().getName() + " cancelled: back in range, or no longer to be deleted";
         events.normal(claim, "ScaleDownCancelled", message);
         set.ifPresent(s -> events.normal(s, "ScaleDownCancelled", message));
@@ -208,8 +202,7 @@ final class ClaimWriter {
                 return false;
             }
         }
-        if (client.persistentVolumeClaims().inNamespace(namespace).withName(name)
-                .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete().isEmpty()) {
+        if (!writes.delete(claim)) {
             // Gone already (another leader, the garbage collector): not ours to report.
             LOG.infof("Claim %s/%s was deleted already", namespace, name);
             return true;
@@ -246,49 +239,18 @@ final class ClaimWriter {
 
     /** False when the claim is gone already (the cache was behind): nothing left to hold or release. */
     private boolean patchFinalizers(PersistentVolumeClaim claim, String resourceVersion, List<String> finalizers) {
-        try {
-            client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
-                    .patch(PatchContext.of(PatchType.JSON), listPatch(resourceVersion, "finalizers", finalizers));
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * A JSON patch (RFC 6902) that sets a whole list of the metadata (finalizers, ownerReferences), conditional on
-     * the resourceVersion (a concurrent change answers 409, like the merge patches). Not a merge patch: the API
-     * server replaces lists either way, but the test server merges them in merge patches, so there a reference or
-     * finalizer would never go, and the controller would patch the same claim again at every reconcile.
-     */
-    private static String listPatch(String resourceVersion, String field, List<?> values) {
-        return Serialization.asJson(List.of(
-                Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", resourceVersion),
-                values.isEmpty() ? Map.of("op", "remove", "path", "/metadata/" + field)
-                        : Map.of("op", "add", "path", "/metadata/" + field, "value", values)));
+        return writes.replaceListIfPresent(claim, resourceVersion, "finalizers", finalizers);
     }
 
     /** The object's finalizers with ours added or removed, the others as they are. */
     private static List<String> withFinalizer(HasMetadata object, boolean present) {
         List<String> finalizers = new ArrayList<>(object.getMetadata().getFinalizers() == null ? List.of()
                 : object.getMetadata().getFinalizers());
-        finalizers.remove(SnapshotBeforeDelete.FINALIZER);
+        finalizers.remove(Annotations.SNAPSHOT_BEFORE_DELETE);
         if (present) {
-            finalizers.add(SnapshotBeforeDelete.FINALIZER);
+            finalizers.add(Annotations.SNAPSHOT_BEFORE_DELETE);
         }
         return finalizers;
     }
 
-    /**
-     * Through {@code resource(claim)}, not {@code withName(...)}: patching by name makes fabric8 GET the object
-     * first, one more round trip per write (the patch carries its own resourceVersion precondition anyway).
-     */
-    private void patch(PersistentVolumeClaim claim, Object metadata) {
-        String json = Serialization.asJson(Map.of("metadata", metadata));
-        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), json);
-    }
 }

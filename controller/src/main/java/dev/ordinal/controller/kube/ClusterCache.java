@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.crd.OrdinalNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -9,7 +10,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -32,10 +32,6 @@ public final class ClusterCache implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ClusterCache.class);
 
-    /** The node agents' reports (deploy/crds/ordinalnodes.ordinal.csi.dev.yaml), read without the driver's classes. */
-    static final ResourceDefinitionContext ORDINAL_NODES = new ResourceDefinitionContext.Builder()
-            .withGroup("ordinal.csi.dev").withVersion("v1alpha1").withKind("OrdinalNode").withPlural("ordinalnodes")
-            .withNamespaced(false).build();
     /** How long start waits for the OrdinalNode listing before going on without it (no CRD, no RBAC). */
     private static final long ORDINAL_NODES_WAIT_SECONDS = 10;
 
@@ -56,7 +52,8 @@ public final class ClusterCache implements AutoCloseable {
     private SharedIndexInformer<StorageClass> classes;
     private SharedIndexInformer<PersistentVolume> volumes;
     private SharedIndexInformer<Node> nodes;
-    private SharedIndexInformer<GenericKubernetesResource> ordinalNodes;
+    /** The node agents' reports (deploy/crds/ordinalnodes.ordinal.csi.dev.yaml), typed as the contract has them. */
+    private SharedIndexInformer<OrdinalNode> ordinalNodes;
     /** Only the VolumeSnapshots this controller made; apart from the others, as their API may not be served. */
     private SharedIndexInformer<GenericKubernetesResource> snapshots;
 
@@ -68,7 +65,7 @@ public final class ClusterCache implements AutoCloseable {
     /** Creates the informers with their event routes, starts them and waits for their first listing. */
     void start(Events<StorageClass> onClass, Events<StatefulSet> onSet, Events<PersistentVolumeClaim> onClaim,
             Events<Pod> onPod, Events<PersistentVolume> onVolume, Events<Node> onNode,
-            Events<GenericKubernetesResource> onOrdinalNode) {
+            Events<OrdinalNode> onOrdinalNode) {
         classes = inform(client.storage().v1().storageClasses().runnableInformer(resync), onClass);
         sets = inform(client.apps().statefulSets().inAnyNamespace().runnableInformer(resync), onSet);
         claims = inform(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resync), onClaim);
@@ -84,7 +81,7 @@ public final class ClusterCache implements AutoCloseable {
         listed.forEach(java.util.concurrent.CompletableFuture::join);
         // Only placement needs OrdinalNodes: without their CRD (or the right to list them) everything else still
         // runs, and placement waits until the informer has listed them (it keeps trying).
-        ordinalNodes = client.genericKubernetesResources(ORDINAL_NODES).runnableInformer(resync);
+        ordinalNodes = client.resources(OrdinalNode.class).runnableInformer(resync);
         handle(ordinalNodes, onOrdinalNode);
         // fabric8 stops an informer whose first listing fails (404 without the CRD, 403 without RBAC): this one
         // retries, with fabric8's growing delay, so installing the CRD later turns placement on without a restart.
@@ -208,8 +205,8 @@ public final class ClusterCache implements AutoCloseable {
         return ordinalNodes != null && ordinalNodes.hasSynced();
     }
 
-    /** The node agents' OrdinalNode reports, as generic resources (spec.cordoned, status.topology, status.disks). */
-    public List<GenericKubernetesResource> ordinalNodes() {
+    /** The node agents' OrdinalNode reports. */
+    public List<OrdinalNode> ordinalNodes() {
         return ordinalNodes == null ? List.of() : ordinalNodes.getStore().list();
     }
 

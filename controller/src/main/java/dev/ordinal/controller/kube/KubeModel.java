@@ -1,5 +1,7 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
+import dev.ordinal.contract.Api;
 import dev.ordinal.controller.retention.ClaimSnapshot;
 import dev.ordinal.controller.retention.ClaimState;
 import dev.ordinal.controller.model.OrdinalClaim;
@@ -27,16 +29,7 @@ import java.util.function.Function;
 
 /** Kubernetes objects to retention's records. The only place that reads fabric8 types for retention. */
 final class KubeModel {
-
-    static final String PROVISIONER = "ordinal.csi.dev";
     static final String DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
-    /** On the StatefulSet: how long scaled-down claims wait before deletion. */
-    static final String GRACE = "ordinal.csi.dev/scale-down-grace";
-    /** On the StatefulSet, where the API server drops the spec field (feature off): the policy by annotation. */
-    static final String WHEN_DELETED = "ordinal.csi.dev/when-deleted";
-    static final String WHEN_SCALED = "ordinal.csi.dev/when-scaled";
-    /** On a claim: when retention first saw it scaled down (grace period running). */
-    static final String SCALED_DOWN_SINCE = "ordinal.csi.dev/scaled-down-since";
     static final String ORPHAN_FINALIZER = "orphan";
 
     private KubeModel() {
@@ -66,9 +59,10 @@ final class KubeModel {
             return all.stream()
                     .filter(c -> "true".equals(c.getMetadata().getAnnotations() == null ? null
                             : c.getMetadata().getAnnotations().get(DEFAULT_CLASS)))
-                    .anyMatch(c -> PROVISIONER.equals(c.getProvisioner()));
+                    .anyMatch(c -> Api.DRIVER_NAME.equals(c.getProvisioner()));
         }
-        return !className.isEmpty() && classes.apply(className).map(c -> PROVISIONER.equals(c.getProvisioner())).orElse(false);
+        return !className.isEmpty()
+                && classes.apply(className).map(c -> Api.DRIVER_NAME.equals(c.getProvisioner())).orElse(false);
     }
 
     static StatefulSetState state(StatefulSet set, Map<Integer, String> podUids) {
@@ -77,15 +71,16 @@ final class KubeModel {
         StatefulSetPersistentVolumeClaimRetentionPolicy field = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
         Optional<RetentionPolicy> spec = Optional.ofNullable(field)
                 .map(f -> RetentionPolicy.of(f.getWhenDeleted(), f.getWhenScaled()));
-        RetentionPolicy policy = spec.map(s -> withScaledByAnnotation(s, annotations.get(WHEN_SCALED)))
-                .orElseGet(() -> RetentionPolicy.of(annotations.get(WHEN_DELETED), annotations.get(WHEN_SCALED)));
+        RetentionPolicy policy = spec.map(s -> withScaledByAnnotation(s, annotations.get(Annotations.WHEN_SCALED)))
+                .orElseGet(() -> RetentionPolicy.of(annotations.get(Annotations.WHEN_DELETED),
+                        annotations.get(Annotations.WHEN_SCALED)));
         int replicas = set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
         int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
                 ? 0 : set.getSpec().getOrdinals().getStart();
         Lifecycle lifecycle = meta.getDeletionTimestamp() != null ? Lifecycle.DELETING : Lifecycle.LIVE;
         return new StatefulSetState(meta.getNamespace(), meta.getName(), lifecycle, meta.getUid(), replicas, start,
-                policy, ScaleDownGrace.parse(annotations.get(GRACE)), podUids,
-                SnapshotBeforeDelete.parse(annotations.get(SnapshotBeforeDelete.ANNOTATION)),
+                policy, ScaleDownGrace.parse(annotations.get(Annotations.SCALE_DOWN_GRACE)), podUids,
+                SnapshotBeforeDelete.parse(annotations.get(Annotations.SNAPSHOT_BEFORE_DELETE)),
                 meta.getFinalizers() == null ? Set.of() : Set.copyOf(meta.getFinalizers()), spec);
     }
 
@@ -106,7 +101,8 @@ final class KubeModel {
         var meta = claim.getMetadata();
         List<OwnerRef> owners = meta.getOwnerReferences() == null ? List.of()
                 : meta.getOwnerReferences().stream().map(KubeModel::owner).toList();
-        Optional<Instant> since = Optional.ofNullable(meta.getAnnotations()).map(a -> a.get(SCALED_DOWN_SINCE))
+        Optional<Instant> since = Optional.ofNullable(meta.getAnnotations())
+                .map(a -> a.get(Annotations.SCALED_DOWN_SINCE))
                 .flatMap(KubeModel::instant);
         return new ClaimState(id, meta.getUid(), meta.getResourceVersion(), owners, since,
                 meta.getDeletionTimestamp() != null, hasSnapshotFinalizer(claim),
@@ -115,7 +111,7 @@ final class KubeModel {
 
     static boolean hasSnapshotFinalizer(HasMetadata object) {
         return object.getMetadata().getFinalizers() != null
-                && object.getMetadata().getFinalizers().contains(SnapshotBeforeDelete.FINALIZER);
+                && object.getMetadata().getFinalizers().contains(Annotations.SNAPSHOT_BEFORE_DELETE);
     }
 
     static OwnerRef owner(OwnerReference ref) {

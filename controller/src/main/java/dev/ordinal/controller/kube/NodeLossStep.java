@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.nodeloss.NodeLoss;
 import dev.ordinal.controller.nodeloss.NodeLossPlan;
 import dev.ordinal.controller.nodeloss.NodeLossTimeout;
@@ -27,9 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class NodeLossStep implements SetStep {
 
-    /** On the StatefulSet: how long a node may be gone before its ordinals' local claims are released. */
-    static final String TIMEOUT = "ordinal.csi.dev/node-loss-timeout";
-
     private final NodeLossWriter writer;
     private final NodeStates nodes;
     private final EventRecorder events;
@@ -49,7 +47,7 @@ final class NodeLossStep implements SetStep {
 
     static NodeLossTimeout timeout(StatefulSet set) {
         Map<String, String> annotations = set.getMetadata().getAnnotations();
-        return NodeLossTimeout.parse(annotations == null ? null : annotations.get(TIMEOUT));
+        return NodeLossTimeout.parse(annotations == null ? null : annotations.get(Annotations.NODE_LOSS_TIMEOUT));
     }
 
     @Override
@@ -62,7 +60,8 @@ final class NodeLossStep implements SetStep {
         if (timeout.invalid().isPresent()) {
             String value = timeout.invalid().get();
             if (!value.equals(reportedInvalid.put(set.getMetadata().getUid(), value))) {
-                events.warning(set, "NodeLossTimeoutInvalid", TIMEOUT + ": \"" + value + "\" is not a duration (write 10m,"
+                events.warning(set, "NodeLossTimeoutInvalid", Annotations.NODE_LOSS_TIMEOUT + ": \"" + value
+                        + "\" is not a duration (write 10m,"
                         + " 1h30m or PT10M); node loss is not acted on for " + set.getMetadata().getName());
             }
             return Optional.empty();

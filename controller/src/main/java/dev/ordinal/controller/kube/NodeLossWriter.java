@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.extension.ExtensibleResource;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,7 @@ import org.jboss.logging.Logger;
  * Releases one ordinal from a lost node, after reading again from the API server (not the caches) everything the
  * decision rests on: the Node (never while Ready, never before the timeout ran out), the StatefulSet (same uid,
  * still opted in, ordinal still in range), each claim (same uid, still bound to the same volume) and the Pod (same
- * uid, still on the lost node). Deletes are preconditioned on the resourceVersion just read.
+ * uid, still on the lost node). Deletes are preconditioned on the resourceVersion just read ({@link Writes}).
  *
  * <p>Claims go before the Pod: were the Pod deleted first, the StatefulSet controller could make it again at once,
  * on the old claim, pinned to the lost node once more. The claim, once deleted, waits for the Pod (claim
@@ -36,12 +35,15 @@ final class NodeLossWriter {
     private static final Logger LOG = Logger.getLogger(NodeLossWriter.class);
 
     private final KubernetesClient client;
+    private final Writes writes;
     private final EventRecorder events;
     private final ControllerMetrics metrics;
     private final NodeStates nodes;
 
-    NodeLossWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics, NodeStates nodes) {
+    NodeLossWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics,
+            NodeStates nodes) {
         this.client = client;
+        this.writes = writes;
         this.events = events;
         this.metrics = metrics;
         this.nodes = nodes;
@@ -81,8 +83,7 @@ final class NodeLossWriter {
                 LOG.infof("Not deleting %s/%s: it changed since the decision", namespace, planned.id().claimName());
                 continue;
             }
-            client.persistentVolumeClaims().inNamespace(namespace).withName(planned.id().claimName())
-                    .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete();
+            writes.delete(claim);
             String volume = planned.volumeName() + " (" + planned.volumeHandle() + ")";
             events.warning(claim, "ClaimReleased", "Deleted so that ordinal " + planned.id().ordinal() + " of " + setName
                     + " can be made again on another node: its volume " + volume + " is on " + why
@@ -118,17 +119,11 @@ final class NodeLossWriter {
             return "";
         }
         if (node.isEmpty()) {
-            client.pods().inNamespace(namespace).withName(planned.name())
-                    .lockResourceVersion(pod.getMetadata().getResourceVersion()).delete();
+            writes.delete(pod);
             metrics.nodeLossPodDeletion();
             return "deleted Pod " + planned.name() + " (unscheduled, waiting for " + nodeName + ")";
         }
-        // fabric8's typed chain offers a resourceVersion precondition or a grace period, not both; its operations
-        // implement ExtensibleResource, which carries both into one DeleteOptions.
-        @SuppressWarnings("unchecked")
-        ExtensibleResource<Pod> resource = (ExtensibleResource<Pod>) client.pods().inNamespace(namespace)
-                .withName(planned.name());
-        resource.lockResourceVersion(pod.getMetadata().getResourceVersion()).withGracePeriod(0).delete();
+        writes.forceDelete(pod);
         metrics.nodeLossPodDeletion();
         return "force-deleted Pod " + planned.name() + " (on " + nodeName + ", whose kubelet cannot confirm a graceful deletion)";
     }

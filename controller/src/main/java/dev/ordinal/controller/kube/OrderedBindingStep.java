@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.ordering.Admission;
 import dev.ordinal.controller.ordering.ClaimPhase;
@@ -28,9 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * remembers (in memory, so a new leader tells each waiting claim once more) which claims it has told.
  */
 final class OrderedBindingStep implements SetStep {
-
-    /** On a claim, written here, read by the driver's CreateVolume. */
-    static final String ADMITTED = "ordinal.csi.dev/admitted";
 
     private final ClaimAnnotator annotator;
     private final EventRecorder events;
@@ -62,7 +60,7 @@ final class OrderedBindingStep implements SetStep {
         }
         StatefulSet set = view.set().orElseThrow();
         String annotation = set.getMetadata().getAnnotations() == null ? null
-                : set.getMetadata().getAnnotations().get(OrderingMode.SET_ANNOTATION);
+                : set.getMetadata().getAnnotations().get(Annotations.ORDERED_BINDING);
         reportUnreadable(key, set, annotation);
         int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
                 ? 0 : set.getSpec().getOrdinals().getStart();
@@ -85,7 +83,7 @@ final class OrderedBindingStep implements SetStep {
             PersistentVolumeClaim claim = byName.get(admission.claim().id().claimName());
             switch (admission) {
                 case Admission.Admit admit -> {
-                    annotator.annotate(claim, ADMITTED, "true");
+                    annotator.annotate(claim, Annotations.ADMITTED, "true");
                     events.normal(claim, "ClaimAdmitted", "Admitted for provisioning by ordered binding: " + admit.why()
                             + "; waited " + human(admit.waited()) + " since the claim was created");
                     metrics.admitted(admit.waited());
@@ -110,7 +108,7 @@ final class OrderedBindingStep implements SetStep {
         ClaimPhase phase = ClaimPhase.of(claim.getStatus() == null ? null : claim.getStatus().getPhase());
         boolean preBound = claim.getSpec() != null && claim.getSpec().getVolumeName() != null
                 && !claim.getSpec().getVolumeName().isEmpty();
-        boolean admitted = "true".equals(ClaimAnnotator.annotation(claim, ADMITTED));
+        boolean admitted = "true".equals(ClaimAnnotator.annotation(claim, Annotations.ADMITTED));
         return new OrderedClaim(id, phase, preBound, meta.getDeletionTimestamp() != null, admitted, mode,
                 created(meta.getCreationTimestamp(), now));
     }
@@ -143,7 +141,7 @@ final class OrderedBindingStep implements SetStep {
         if (OrderingMode.readable(annotation)) {
             unreadable.remove(key);
         } else if (!annotation.equals(unreadable.put(key, annotation))) {
-            events.warning(set, "InvalidAnnotation", OrderingMode.SET_ANNOTATION + ": \"" + annotation
+            events.warning(set, "InvalidAnnotation", Annotations.ORDERED_BINDING + ": \"" + annotation
                     + "\" is neither \"true\" nor \"false\"; the StorageClass parameter " + OrderingMode.CLASS_PARAMETER
                     + " decides ordered binding instead");
         }

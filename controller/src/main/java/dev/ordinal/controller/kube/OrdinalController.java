@@ -1,8 +1,9 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.claim.ClaimName;
+import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -49,15 +49,16 @@ public final class OrdinalController implements AutoCloseable {
         this.events = new EventRecorder(client, settings.identity());
         this.cache = new ClusterCache(client, settings.resync());
         NodeStates nodes = new NodeStates();
-        ClaimAnnotator annotator = new ClaimAnnotator(client);
+        Writes writes = new Writes(client, this::isLeader);
+        ClaimAnnotator annotator = new ClaimAnnotator(writes);
         this.steps = List.of(
                 // A re-created claim gets its Released volume back before anything new is admitted or placed.
-                new RebindStep(new RebindWriter(client, events, metrics), nodes),
+                new RebindStep(new RebindWriter(client, writes, events, metrics), nodes),
                 // Admission before placement: a claim is placed only once admitted.
                 new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)),
                 new PlacementStep(annotator, events, new PlacementMetrics(registry)),
-                new RetentionStep(new ClaimWriter(client, events, metrics, this::isLeader)),
-                new NodeLossStep(new NodeLossWriter(client, events, metrics, nodes), nodes, events));
+                new RetentionStep(new ClaimWriter(client, writes, events, metrics)),
+                new NodeLossStep(new NodeLossWriter(client, writes, events, metrics, nodes), nodes, events));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
     }
@@ -128,7 +129,7 @@ public final class OrdinalController implements AutoCloseable {
             if (OwnerRef.STATEFUL_SET.equals(ref.getKind())) {
                 keys.add(namespace + "/" + ref.getName());
             } else if (OwnerRef.POD.equals(ref.getKind())) {
-                ClaimNames.setOfPod(ref.getName()).ifPresent(set -> keys.add(namespace + "/" + set));
+                ClaimName.statefulSetOfPod(ref.getName()).ifPresent(set -> keys.add(namespace + "/" + set));
             }
         }
         for (StatefulSet set : cache.statefulSets(namespace)) {
@@ -165,17 +166,16 @@ public final class OrdinalController implements AutoCloseable {
      * A node agent's report changes placement when its disks, topology or cordon change; its heartbeat alone (every
      * resync) does not.
      */
-    private void ordinalNodeChanged(GenericKubernetesResource before, GenericKubernetesResource after) {
+    private void ordinalNodeChanged(OrdinalNode before, OrdinalNode after) {
         if (before == null || after == null || !Objects.equals(storage(before), storage(after))) {
             reconciles.enqueueAll(cache.statefulSetKeys());
         }
     }
 
-    private static List<Object> storage(GenericKubernetesResource report) {
-        Map<String, Object> properties = report.getAdditionalProperties();
-        Object status = properties.get("status");
-        return Arrays.asList(properties.get("spec"), status instanceof Map<?, ?> m ? m.get("disks") : null,
-                status instanceof Map<?, ?> m ? m.get("topology") : null);
+    private static List<Object> storage(OrdinalNode report) {
+        OrdinalNode.Status status = report.getStatus();
+        return Arrays.asList(report.getSpec(), status == null ? null : status.disks,
+                status == null ? null : status.topology);
     }
 
     private static String ready(Node node) {

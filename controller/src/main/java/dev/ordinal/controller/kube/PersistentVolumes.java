@@ -1,5 +1,7 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Api;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.rebind.Size;
 import dev.ordinal.allocator.model.Topology;
@@ -16,7 +18,7 @@ import java.util.Optional;
 /** What the controller reads from a PersistentVolume of Ordinal's: its identity, its node, its sizes. */
 final class PersistentVolumes {
 
-    static final String DRIVER = KubeModel.PROVISIONER;
+    static final String DRIVER = Api.DRIVER_NAME;
     /**
      * The topology key the driver publishes for its node; external-provisioner copies the volume's accessible topology
      * into the PersistentVolume's required node affinity under this key.
@@ -42,16 +44,8 @@ final class PersistentVolumes {
         if (!isOrdinal(volume)) {
             return Optional.empty();
         }
-        Map<String, String> attributes = attributes(volume);
-        String namespace = attributes.get(VolumeIdentity.NAMESPACE);
-        String set = attributes.get(VolumeIdentity.STATEFUL_SET);
-        String template = attributes.get(VolumeIdentity.TEMPLATE);
-        String ordinal = attributes.get(VolumeIdentity.ORDINAL);
-        if (namespace == null || set == null || template == null || ordinal == null || ordinal.isEmpty()
-                || ordinal.length() > 9 || !ordinal.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return Optional.empty();
-        }
-        return Optional.of(OrdinalClaim.of(namespace, set, template, Integer.parseInt(ordinal)));
+        return VolumeIdentity.fromContext(attributes(volume)).map(identity -> OrdinalClaim.of(identity.namespace(),
+                identity.statefulSet(), identity.claimTemplate(), identity.ordinal()));
     }
 
     /** Where a local volume lives: its node, and its disk when the volume id names it. */

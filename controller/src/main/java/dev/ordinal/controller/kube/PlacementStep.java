@@ -1,6 +1,8 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.allocator.Decision;
+import dev.ordinal.contract.Annotations;
+import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.ordering.OrderingMode;
 import dev.ordinal.controller.placement.ClaimRequest;
@@ -11,7 +13,6 @@ import dev.ordinal.controller.placement.Placements;
 import dev.ordinal.controller.placement.StickyVolume;
 import dev.ordinal.controller.placement.StorageDisk;
 import dev.ordinal.controller.placement.StorageNode;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -42,9 +43,6 @@ import org.jboss.logging.Logger;
  * driver chooses the disk. A refusal leaves a Warning Event and no annotation, and is decided again later.
  */
 final class PlacementStep implements SetStep {
-
-    /** On a claim, written here, read by the driver's CreateVolume. */
-    static final String PLACEMENT = "ordinal.csi.dev/placement";
     /** On a claim: the controller will not rebind a Released volume of its identity, so it is not sticky either. */
     /** How soon a refused claim is decided again when nothing else brings a reconcile (capacity freed elsewhere). */
     static final Duration REVISIT = Duration.ofSeconds(30);
@@ -85,7 +83,7 @@ final class PlacementStep implements SetStep {
         }
         ClusterCache cache = view.cache();
         Map<String, String> setAnnotations = view.set().orElseThrow().getMetadata().getAnnotations();
-        String ordering = setAnnotations == null ? null : setAnnotations.get(OrderingMode.SET_ANNOTATION);
+        String ordering = setAnnotations == null ? null : setAnnotations.get(Annotations.ORDERED_BINDING);
         Map<String, String> before = reported.getOrDefault(key, Map.of());
         Map<String, String> now = new HashMap<>();
         Set<String> claimedByVolumes = null; // every PV is read only once some claim may need a placement
@@ -128,7 +126,7 @@ final class PlacementStep implements SetStep {
             }
             Map<String, String> parameters = parameters(storageClass.get());
             OrderingMode mode = OrderingMode.resolve(ordering, parameters.get(OrderingMode.CLASS_PARAMETER));
-            if (mode.gated() && !"true".equals(ClaimAnnotator.annotation(claim, OrderedBindingStep.ADMITTED))) {
+            if (mode.gated() && !"true".equals(ClaimAnnotator.annotation(claim, Annotations.ADMITTED))) {
                 continue; // Ordered binding has not admitted it: no decision that would hold space for it yet.
             }
             ClassRules rules;
@@ -170,7 +168,7 @@ final class PlacementStep implements SetStep {
             }
             switch (outcome) {
                 case PlacementOutcome.Placed placed -> {
-                    annotator.annotate(claim, PLACEMENT, placed.where().toString());
+                    annotator.annotate(claim, Annotations.PLACEMENT, placed.where().toString());
                     ClassRules rules = placed.request().rules();
                     events.normal(claim, "ClaimPlaced", "Placed on " + placed.where() + " by the allocator for ordinal "
                             + placed.request().claim().ordinal() + " of " + placed.request().claim().statefulSet() + "/"
@@ -248,7 +246,7 @@ final class PlacementStep implements SetStep {
         boolean named = claim.getSpec() != null && claim.getSpec().getVolumeName() != null
                 && !claim.getSpec().getVolumeName().isEmpty();
         return pending && !named && claim.getMetadata().getDeletionTimestamp() == null
-                && ClaimAnnotator.annotation(claim, PLACEMENT) == null;
+                && ClaimAnnotator.annotation(claim, Annotations.PLACEMENT) == null;
     }
 
     private static Map<String, String> parameters(StorageClass storageClass) {
@@ -301,7 +299,7 @@ final class PlacementStep implements SetStep {
      * template; none when the claim says {@code rebind: skipped} (a new volume is wanted, wherever it fits).
      */
     private static Optional<StickyVolume> sticky(ClusterCache cache, OrdinalClaim id, PersistentVolumeClaim claim) {
-        if (RebindStep.SKIPPED.equals(ClaimAnnotator.annotation(claim, RebindStep.REBIND))) {
+        if (Annotations.REBIND_SKIPPED.equals(ClaimAnnotator.annotation(claim, Annotations.REBIND))) {
             return Optional.empty();
         }
         return cache.persistentVolumes().stream()
@@ -313,39 +311,39 @@ final class PlacementStep implements SetStep {
                 .flatMap(v -> PersistentVolumes.location(v).map(l -> new StickyVolume(v.getMetadata().getName(), l.node(), l.disk())));
     }
 
-    /** Every node agent's report, schedulable only when neither it nor the Kubernetes Node says otherwise. */
+    /**
+     * Every node agent's report that has its disks (read by the contract's rule, as the driver's NodeDirectory reads
+     * it), schedulable only when neither it nor the Kubernetes Node says otherwise.
+     */
     private static List<StorageNode> storageNodes(ClusterCache cache) {
         List<StorageNode> nodes = new ArrayList<>();
-        for (GenericKubernetesResource resource : cache.ordinalNodes()) {
-            String name = resource.getMetadata().getName();
-            Map<String, Object> spec = map(resource.getAdditionalProperties().get("spec"));
-            Map<String, Object> status = map(resource.getAdditionalProperties().get("status"));
-            boolean cordoned = Boolean.TRUE.equals(spec.get("cordoned"));
+        for (OrdinalNode report : cache.ordinalNodes()) {
+            if (!report.reported()) {
+                continue;
+            }
+            String name = report.getMetadata().getName();
             Map<String, String> topology = new HashMap<>();
-            map(status.get("topology")).forEach((k, v) -> {
+            Optional.ofNullable(report.getStatus().topology).orElse(Map.of()).forEach((k, v) -> {
                 if (v != null) {
-                    topology.put(k, v.toString());
+                    topology.put(k, v);
                 }
             });
             List<StorageDisk> disks = new ArrayList<>();
-            for (Object item : list(status.get("disks"))) {
-                Map<String, Object> disk = map(item);
-                if (!(disk.get("name") instanceof String diskName)) {
+            for (OrdinalNode.DiskStatus disk : report.getStatus().disks) {
+                if (disk == null || disk.name == null) {
                     continue;
                 }
                 Set<String> layouts = new HashSet<>();
-                list(disk.get("layouts")).forEach(l -> {
+                Optional.ofNullable(disk.layouts).orElse(List.of()).forEach(l -> {
                     if (l != null) {
-                        layouts.add(l.toString());
+                        layouts.add(l);
                     }
                 });
-                long capacity = number(disk.get("capacityBytes")).orElse(0L);
-                // Unreported room means none taken beyond the volumes known here; unreported health is unhealthy,
-                // as the driver reads it.
-                long allocatable = number(disk.get("allocatableBytes")).orElse(capacity);
-                disks.add(new StorageDisk(diskName, layouts, capacity, allocatable, Boolean.TRUE.equals(disk.get("healthy"))));
+                // Unreported room means none taken beyond the volumes known here.
+                long allocatable = disk.allocatableBytes == null ? disk.capacityBytes : disk.allocatableBytes;
+                disks.add(new StorageDisk(disk.name, layouts, disk.capacityBytes, allocatable, disk.healthy));
             }
-            nodes.add(new StorageNode(name, topology, !cordoned && schedulable(cache.node(name)), disks));
+            nodes.add(new StorageNode(name, topology, !report.cordoned() && schedulable(cache.node(name)), disks));
         }
         return nodes;
     }
@@ -381,7 +379,7 @@ final class PlacementStep implements SetStep {
         Map<String, OrdinalClaim> ofThisSet = new HashMap<>();
         view.claims().forEach(c -> ofThisSet.put(c.claim().getMetadata().getUid(), c.id()));
         for (PersistentVolumeClaim claim : cache.allClaims()) {
-            String placement = ClaimAnnotator.annotation(claim, PLACEMENT);
+            String placement = ClaimAnnotator.annotation(claim, Annotations.PLACEMENT);
             int slash = placement == null ? -1 : placement.indexOf('/');
             boolean bound = claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
             if (slash <= 0 || slash == placement.length() - 1 || bound || claim.getMetadata().getDeletionTimestamp() != null
@@ -410,19 +408,6 @@ final class PlacementStep implements SetStep {
             }
         }
         return Optional.empty();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
-
-    private static List<?> list(Object value) {
-        return value instanceof List<?> l ? l : List.of();
-    }
-
-    private static Optional<Long> number(Object value) {
-        return value instanceof Number n ? Optional.of(n.longValue()) : Optional.empty();
     }
 
     static String human(long bytes) {

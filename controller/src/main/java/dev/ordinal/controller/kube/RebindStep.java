@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.nodeloss.LostNode;
 import dev.ordinal.controller.nodeloss.NodeLoss;
@@ -32,10 +33,6 @@ import java.util.Set;
  * {@link RebindWriter} writes).
  */
 final class RebindStep implements SetStep {
-
-    /** On a claim, read by the driver: "skipped" = no Released volume will be bound to it, provision a new one. */
-    static final String REBIND = "ordinal.csi.dev/rebind";
-    static final String SKIPPED = "skipped";
 
     private final RebindWriter writer;
     private final NodeStates nodes;
@@ -96,7 +93,8 @@ final class RebindStep implements SetStep {
         var meta = claim.getMetadata();
         String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
         String className = spec.getStorageClassName() != null ? spec.getStorageClassName() : defaultClass;
-        boolean skipped = meta.getAnnotations() != null && SKIPPED.equals(meta.getAnnotations().get(REBIND));
+        boolean skipped = meta.getAnnotations() != null
+                && Annotations.REBIND_SKIPPED.equals(meta.getAnnotations().get(Annotations.REBIND));
         var requests = spec.getResources() == null || spec.getResources().getRequests() == null
                 ? Map.<String, io.fabric8.kubernetes.api.model.Quantity>of() : spec.getResources().getRequests();
         return new PendingClaim(id, meta.getUid(), meta.getResourceVersion(), phase == null || "Pending".equals(phase),

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.rebind.RebindAction;
 import dev.ordinal.controller.rebind.RebindAction.CompleteBind;
 import dev.ordinal.controller.rebind.RebindAction.Rebind;
@@ -12,20 +13,16 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * Writes what {@link dev.ordinal.controller.rebind.Rebinding} decided. A rebind is two merge patches, each carrying
- * the resourceVersion it was decided on (a concurrent change answers 409 and the reconcile runs again on fresh
- * state): first the volume's claimRef, replaced whole (namespace, name and uid of the new claim, no
- * resourceVersion), then the claim's volumeName, as for a pre-bound static volume; the PersistentVolume controller
- * then binds both. The volume goes first: a claim's volumeName can be set only once, so a claim pointed at a volume
+ * Writes what {@link dev.ordinal.controller.rebind.Rebinding} decided, through {@link Writes}. A rebind is two merge
+ * patches, each conditional on the resourceVersion it was decided on (a concurrent change answers 409 and the
+ * reconcile runs again on fresh state): first the volume's claimRef, replaced whole (namespace, name and uid of the
+ * new claim, no resourceVersion), then the claim's volumeName, as for a pre-bound static volume; the
+ * PersistentVolume controller then binds both. The volume goes first: a claim's volumeName can be set only once, so a claim pointed at a volume
  * that then could not be had would be stuck for good, while a volume pointed at a claim whose own patch failed is
  * completed by the next pass (or by the PersistentVolume controller, which binds a volume pre-bound to a claim).
  */
@@ -34,11 +31,13 @@ final class RebindWriter {
     private static final Logger LOG = Logger.getLogger(RebindWriter.class);
 
     private final KubernetesClient client;
+    private final Writes writes;
     private final EventRecorder events;
     private final ControllerMetrics metrics;
 
-    RebindWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics) {
+    RebindWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
+        this.writes = writes;
         this.events = events;
         this.metrics = metrics;
     }
@@ -77,8 +76,7 @@ final class RebindWriter {
                 return false;
             }
         }
-        ObjectNode patch = Serialization.jsonMapper().createObjectNode();
-        patch.putObject("metadata").put("resourceVersion", volume.getMetadata().getResourceVersion());
+        ObjectNode patch = Writes.change();
         ObjectNode claimRef = patch.putObject("spec").putObject("claimRef");
         claimRef.put("apiVersion", "v1");
         claimRef.put("kind", "PersistentVolumeClaim");
@@ -88,8 +86,7 @@ final class RebindWriter {
         // A merge patch merges objects: explicit nulls remove what the stale reference carried besides.
         claimRef.putNull("resourceVersion");
         claimRef.putNull("fieldPath");
-        client.persistentVolumes().withName(volume.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+        writes.mergePatch(volume, patch);
 
         RetainedVolume target = action.volume();
         String message = "Bound to PV " + target.name() + " (" + target.handle() + ", " + target.capacity()
@@ -104,24 +101,17 @@ final class RebindWriter {
     }
 
     private void setVolumeName(PersistentVolumeClaim claim, String volumeName) {
-        Map<String, Object> patch = new LinkedHashMap<>();
-        patch.put("metadata", Map.of("resourceVersion", claim.getMetadata().getResourceVersion()));
-        patch.put("spec", Map.of("volumeName", volumeName));
-        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
-                .withName(claim.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+        writes.mergePatch(claim, Map.of("spec", Map.of("volumeName", volumeName)));
     }
 
     private boolean skip(StatefulSet set, PersistentVolumeClaim claim, Skip action) {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("resourceVersion", claim.getMetadata().getResourceVersion());
-        metadata.put("annotations", Map.of(RebindStep.REBIND, RebindStep.SKIPPED));
-        client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
-                .withName(claim.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("metadata", metadata)));
+        writes.mergePatch(claim, Map.of("metadata", Map.of("annotations",
+                Map.of(Annotations.REBIND, Annotations.REBIND_SKIPPED))));
         RetainedVolume volume = action.volume();
         String message = "Not rebound to PV " + volume.name() + " (" + volume.handle() + "), the Released volume ordinal "
                 + action.claim().id().ordinal() + " had before: " + String.join("; ", action.reasons())
-                + ". Marked " + RebindStep.REBIND + ": " + RebindStep.SKIPPED + ", so a new volume is provisioned; PV "
+                + ". Marked " + Annotations.REBIND + ": " + Annotations.REBIND_SKIPPED
+                + ", so a new volume is provisioned; PV "
                 + volume.name() + " keeps its data (Retain)" + passedOver(action.passedOver());
         events.warning(claim, "RebindSkipped", message);
         events.warning(set, "RebindSkipped", claim.getMetadata().getName() + ": " + message);

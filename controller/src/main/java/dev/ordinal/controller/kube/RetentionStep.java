@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.claim.ClaimName;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.ClaimAction;
 import dev.ordinal.controller.retention.ClaimState;
@@ -136,7 +137,7 @@ final class RetentionStep implements SetStep {
     /** A claim of a StatefulSet that is gone: one that names it (or one of its Pods) as owner. */
     private static Optional<OrdinalClaim> goneClaim(PersistentVolumeClaim claim, String setName) {
         String claimName = claim.getMetadata().getName();
-        Optional<String> template = ClaimNames.templateOf(claimName, setName);
+        Optional<String> template = ClaimName.templateOf(claimName, setName);
         if (template.isEmpty() || claim.getMetadata().getOwnerReferences() == null) {
             return Optional.empty();
         }
@@ -164,7 +165,7 @@ final class RetentionStep implements SetStep {
         }
         String namespace = claim.getMetadata().getNamespace();
         String claimName = claim.getMetadata().getName();
-        Optional<OrdinalClaim> id = ClaimNames.templateOf(claimName, setName)
+        Optional<OrdinalClaim> id = ClaimName.templateOf(claimName, setName)
                 .flatMap(template -> OrdinalClaim.match(namespace, setName, template, claimName));
         boolean claimedByLiveSet = cache.statefulSets(namespace).stream().anyMatch(set -> set.getSpec() != null
                 && set.getSpec().getVolumeClaimTemplates() != null && set.getSpec().getVolumeClaimTemplates().stream()

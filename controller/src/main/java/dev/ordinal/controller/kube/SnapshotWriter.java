@@ -1,11 +1,11 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
 import dev.ordinal.controller.retention.ClaimSnapshot;
 import dev.ordinal.controller.retention.ClaimState;
 import dev.ordinal.controller.retention.Rule;
-import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import dev.ordinal.controller.retention.StatefulSetState;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -30,6 +30,7 @@ final class SnapshotWriter {
     private static final int REMEMBERED_FAILURES = 10_000;
 
     private final KubernetesClient client;
+    private final Writes writes;
     private final EventRecorder events;
     private final ControllerMetrics metrics;
     /**
@@ -43,8 +44,9 @@ final class SnapshotWriter {
         }
     }));
 
-    SnapshotWriter(KubernetesClient client, EventRecorder events, ControllerMetrics metrics) {
+    SnapshotWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
+        this.writes = writes;
         this.events = events;
         this.metrics = metrics;
     }
@@ -55,13 +57,14 @@ final class SnapshotWriter {
         GenericKubernetesResource snapshot = VolumeSnapshots.build(action.claim(), claim, action.snapshotName(),
                 action.className(), action.rule().name());
         try {
-            client.genericKubernetesResources(VolumeSnapshots.CONTEXT).inNamespace(claim.getMetadata().getNamespace())
-                    .resource(snapshot).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
+            boolean created = writes.createIfAbsent(snapshot, () -> client
+                    .genericKubernetesResources(VolumeSnapshots.CONTEXT).inNamespace(claim.getMetadata().getNamespace())
+                    .resource(snapshot).create());
+            if (!created) {
                 LOG.debugf("Snapshot %s of %s exists already", action.snapshotName(), claim.getMetadata().getName());
                 return true;
             }
+        } catch (KubernetesClientException e) {
             String why = e.getCode() == 404
                     ? "the API server does not serve VolumeSnapshots (snapshot.storage.k8s.io/v1): install the snapshot CRDs and the snapshot controller"
                     : "the API server refused it: " + e.getMessage();
@@ -115,8 +118,8 @@ final class SnapshotWriter {
         String set = setObject.map(s -> "StatefulSet " + s.getMetadata().getName()).orElse("the StatefulSet");
         String message = "Snapshot " + snapshot + " of claim " + claim.getMetadata().getName() + " failed: " + error
                 + ". The claim is kept and the snapshot looked at again; to let the claim go without a snapshot, remove "
-                + "the annotation " + SnapshotBeforeDelete.ANNOTATION + " from " + set + " (or the finalizer "
-                + SnapshotBeforeDelete.FINALIZER + " from the claim)";
+                + "the annotation " + Annotations.SNAPSHOT_BEFORE_DELETE + " from " + set + " (or the finalizer "
+                + Annotations.SNAPSHOT_BEFORE_DELETE + " from the claim)";
         events.warning(claim, "SnapshotFailed", message);
         setObject.ifPresent(s -> events.warning(s, "SnapshotFailed", message));
         metrics.snapshot("failed");

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.ClaimSnapshot;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -68,7 +69,8 @@ final class VolumeSnapshots {
         return new GenericKubernetesResourceBuilder().withApiVersion(API_VERSION).withKind("VolumeSnapshot")
                 .withNewMetadata().withName(name).withNamespace(claim.getMetadata().getNamespace())
                 .withLabels(Map.of(MANAGED_BY, MANAGER, VolumeIdentity.STATEFUL_SET, id.statefulSet(),
-                        VolumeIdentity.TEMPLATE, id.template(), VolumeIdentity.ORDINAL, Integer.toString(id.ordinal())))
+                        VolumeIdentity.CLAIM_TEMPLATE, id.template(),
+                        VolumeIdentity.ORDINAL, Integer.toString(id.ordinal())))
                 .withAnnotations(annotations).endMetadata()
                 .addToAdditionalProperties("spec", spec).build();
     }

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.ordering;
 
+import dev.ordinal.contract.ClassParameters;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -20,9 +21,7 @@ public enum OrderingMode {
     ADMIT_ALL;
 
     /** The StorageClass parameter, as the driver reads it. */
-    public static final String CLASS_PARAMETER = "orderedBinding";
-    /** The StatefulSet annotation. */
-    public static final String SET_ANNOTATION = "ordinal.csi.dev/ordered-binding";
+    public static final String CLASS_PARAMETER = ClassParameters.ORDERED_BINDING;
 
     /**
      * The mode of one claim from its StatefulSet's annotation and its class's parameter (either absent: null). An

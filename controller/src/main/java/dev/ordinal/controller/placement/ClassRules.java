@@ -3,6 +3,7 @@ package dev.ordinal.controller.placement;
 import dev.ordinal.allocator.model.FitPolicy;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.SpreadRule;
+import dev.ordinal.contract.ClassParameters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +16,11 @@ import java.util.Map;
  */
 public record ClassRules(Layout layout, FitPolicy fit, SpreadRule spread, List<Map<String, String>> requisite) {
 
-    public static final String LAYOUT = "layout";
-    public static final String FIT = "fitPolicy";
-    public static final String SPREAD = "spread";
+    public static final String LAYOUT = ClassParameters.LAYOUT;
+    public static final String FIT = ClassParameters.FIT;
+    public static final String SPREAD = ClassParameters.SPREAD;
     /** A class naming an NFS server makes NFS volumes: they live on the export, not on a node's disk. */
-    public static final String NFS_SERVER = "server";
+    public static final String NFS_SERVER = ClassParameters.NFS_SERVER;
 
     public ClassRules {
         requisite = List.copyOf(requisite);

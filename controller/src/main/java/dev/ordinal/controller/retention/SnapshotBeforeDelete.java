@@ -14,11 +14,6 @@ import java.util.regex.Pattern;
  */
 public record SnapshotBeforeDelete(boolean enabled, Optional<String> className, Optional<String> invalid) {
 
-    /** The annotation on the StatefulSet. */
-    public static final String ANNOTATION = "ordinal.csi.dev/snapshot-before-delete";
-    /** The finalizer on the StatefulSet and on its claims while the annotation is on. */
-    public static final String FINALIZER = "ordinal.csi.dev/snapshot-before-delete";
-
     public static final SnapshotBeforeDelete OFF = new SnapshotBeforeDelete(false, Optional.empty(), Optional.empty());
     public static final SnapshotBeforeDelete DEFAULT_CLASS = new SnapshotBeforeDelete(true, Optional.empty(), Optional.empty());
 

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.retention;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.Delete;
@@ -37,7 +38,7 @@ import java.util.Optional;
  */
 final class SnapshotGate {
 
-    private static final String FINALIZER = SnapshotBeforeDelete.FINALIZER;
+    private static final String FINALIZER = Annotations.SNAPSHOT_BEFORE_DELETE;
     /** The API server's finalizer for an orphaning delete: the collector is removing the dependents' references. */
     static final String ORPHAN = "orphan";
 

@@ -1,5 +1,8 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
+import dev.ordinal.contract.Api;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -104,11 +107,11 @@ final class GatedProvisionerEmulator implements AutoCloseable {
     private void observe(PersistentVolumeClaim claim) {
         String name = claim.getMetadata().getName();
         Map<String, String> annotations = Optional.ofNullable(claim.getMetadata().getAnnotations()).orElse(Map.of());
-        if ("true".equals(annotations.get(OrderedBindingStep.ADMITTED))) {
+        if ("true".equals(annotations.get(Annotations.ADMITTED))) {
             record(name, "admitted");
         }
-        if (annotations.get(PlacementStep.PLACEMENT) != null) {
-            record(name, "placed " + annotations.get(PlacementStep.PLACEMENT));
+        if (annotations.get(Annotations.PLACEMENT) != null) {
+            record(name, "placed " + annotations.get(Annotations.PLACEMENT));
         }
         boolean bound = claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
         if (bound) {
@@ -128,17 +131,17 @@ final class GatedProvisionerEmulator implements AutoCloseable {
 
     private boolean mayProvision(PersistentVolumeClaim claim) {
         Optional<StorageClass> storageClass = storageClass(claim);
-        if (storageClass.isEmpty() || !KubeModel.PROVISIONER.equals(storageClass.get().getProvisioner())) {
+        if (storageClass.isEmpty() || !Api.DRIVER_NAME.equals(storageClass.get().getProvisioner())) {
             return true;
         }
         Map<String, String> parameters = Optional.ofNullable(storageClass.get().getParameters()).orElse(Map.of());
         Map<String, String> annotations = Optional.ofNullable(claim.getMetadata().getAnnotations()).orElse(Map.of());
         boolean gated = "true".equals(parameters.get("orderedBinding")) || gate.contains(claim.getMetadata().getName());
-        if (gated && !"true".equals(annotations.get(OrderedBindingStep.ADMITTED))) {
+        if (gated && !"true".equals(annotations.get(Annotations.ADMITTED))) {
             return false;
         }
         return "WaitForFirstConsumer".equals(storageClass.get().getVolumeBindingMode())
-                || annotations.get(PlacementStep.PLACEMENT) != null;
+                || annotations.get(Annotations.PLACEMENT) != null;
     }
 
     private Optional<StorageClass> storageClass(PersistentVolumeClaim claim) {
@@ -156,8 +159,8 @@ final class GatedProvisionerEmulator implements AutoCloseable {
             String uid = claim.getMetadata().getUid();
             String volume = "pvc-" + uid;
             StorageClass storageClass = storageClass(claim).orElseThrow();
-            boolean ours = KubeModel.PROVISIONER.equals(storageClass.getProvisioner());
-            String placement = Optional.ofNullable(claim.getMetadata().getAnnotations()).map(a -> a.get(PlacementStep.PLACEMENT))
+            boolean ours = Api.DRIVER_NAME.equals(storageClass.getProvisioner());
+            String placement = Optional.ofNullable(claim.getMetadata().getAnnotations()).map(a -> a.get(Annotations.PLACEMENT))
                     .orElse(SCHEDULED_NODE + "/disk0");
             String set = claim.getMetadata().getLabels().get("app");
             int dash = name.lastIndexOf('-');
@@ -165,7 +168,7 @@ final class GatedProvisionerEmulator implements AutoCloseable {
             if (ours) {
                 attributes.put(VolumeIdentity.NAMESPACE, namespace);
                 attributes.put(VolumeIdentity.STATEFUL_SET, set);
-                attributes.put(VolumeIdentity.TEMPLATE, name.substring(0, dash - set.length() - 1));
+                attributes.put(VolumeIdentity.CLAIM_TEMPLATE, name.substring(0, dash - set.length() - 1));
                 attributes.put(VolumeIdentity.ORDINAL, name.substring(dash + 1));
                 attributes.put("layout", "image");
             }
@@ -175,7 +178,7 @@ final class GatedProvisionerEmulator implements AutoCloseable {
                     .withPersistentVolumeReclaimPolicy("Delete")
                     .withNewClaimRef().withApiVersion("v1").withKind("PersistentVolumeClaim").withNamespace(namespace)
                     .withName(name).withUid(uid).endClaimRef()
-                    .withNewCsi().withDriver(ours ? KubeModel.PROVISIONER : storageClass.getProvisioner())
+                    .withNewCsi().withDriver(ours ? Api.DRIVER_NAME : storageClass.getProvisioner())
                     .withVolumeHandle(ours ? "local:" + placement.replace('/', ':') + ":" + volume : volume)
                     .withVolumeAttributes(attributes).endCsi()
                     .endSpec().withNewStatus().withPhase("Bound").endStatus().build()).create();

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.Annotations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ordinal.controller.retention.RetentionPolicy;
@@ -19,16 +20,16 @@ class KubeModelTest {
 
     @Test
     void withoutTheSpecFieldBothAnnotationsGiveThePolicyAndNoStatefulSetControllerAppliesOne() {
-        StatefulSetState state = KubeModel.state(set(null, null, Map.of(KubeModel.WHEN_DELETED, "Delete",
-                KubeModel.WHEN_SCALED, "Delete")), Map.of());
+        StatefulSetState state = KubeModel.state(set(null, null, Map.of(Annotations.WHEN_DELETED, "Delete",
+                Annotations.WHEN_SCALED, "Delete")), Map.of());
         assertEquals(RetentionPolicy.of("Delete", "Delete"), state.policy());
         assertEquals(Optional.empty(), state.specPolicy());
     }
 
     @Test
     void whenScaledDeleteByAnnotationAppliesOverASpecSayingRetainAndWhenDeletedByAnnotationDoesNot() {
-        StatefulSetState state = KubeModel.state(set("Retain", "Retain", Map.of(KubeModel.WHEN_DELETED, "Delete",
-                KubeModel.WHEN_SCALED, "Delete")), Map.of());
+        StatefulSetState state = KubeModel.state(set("Retain", "Retain", Map.of(Annotations.WHEN_DELETED, "Delete",
+                Annotations.WHEN_SCALED, "Delete")), Map.of());
         assertEquals(RetentionPolicy.of("Retain", "Delete"), state.policy(),
                 "whenDeleted=Delete would need a StatefulSet reference, which the StatefulSet controller removes");
         assertEquals(Optional.of(RetentionPolicy.of("Retain", "Retain")), state.specPolicy());
@@ -37,8 +38,8 @@ class KubeModelTest {
 
     @Test
     void theSpecsDeleteWinsOverAnAnnotationSayingRetain() {
-        StatefulSetState state = KubeModel.state(set("Delete", "Delete", Map.of(KubeModel.WHEN_DELETED, "Retain",
-                KubeModel.WHEN_SCALED, "Retain")), Map.of());
+        StatefulSetState state = KubeModel.state(set("Delete", "Delete", Map.of(Annotations.WHEN_DELETED, "Retain",
+                Annotations.WHEN_SCALED, "Retain")), Map.of());
         assertEquals(RetentionPolicy.of("Delete", "Delete"), state.policy());
         assertEquals(true, state.builtInDeletesScaledDown());
     }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -118,7 +119,7 @@ class OrderedBindingClusterTest {
 
         // Untouched: the other driver's claims in the same set, and the Ordinal set that does not ask.
         for (String untouched : List.of("logs-db-0", "logs-db-3", "logs-db-5", "data-plain-0", "data-plain-1")) {
-            assertEquals(null, sts.annotations(untouched).get(OrderedBindingStep.ADMITTED), untouched);
+            assertEquals(null, sts.annotations(untouched).get(Annotations.ADMITTED), untouched);
             assertEquals("Bound", sts.claim(untouched).getStatus().getPhase(), untouched + " provisioned without waiting");
         }
 
@@ -180,7 +181,7 @@ class OrderedBindingClusterTest {
         for (PersistentVolumeClaim claim : client.persistentVolumeClaims().inNamespace(namespace).list().getItems()) {
             String name = claim.getMetadata().getName();
             if (name.startsWith(prefix) && Integer.parseInt(name.substring(prefix.length())) > ordinal
-                    && sts.annotations(name).containsKey(OrderedBindingStep.ADMITTED)) {
+                    && sts.annotations(name).containsKey(Annotations.ADMITTED)) {
                 violations.add(name + " admitted before " + binding + " was Bound");
             }
         }

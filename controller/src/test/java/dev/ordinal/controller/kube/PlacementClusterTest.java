@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.Annotations;
+import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -38,6 +41,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class PlacementClusterTest {
+
+    /** The node agents' reports, written here as generic resources, as an agent's JSON would arrive. */
+    private static final ResourceDefinitionContext ORDINAL_NODES =
+            ResourceDefinitionContext.fromResourceType(OrdinalNode.class);
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final long GIB = 1L << 30;
@@ -81,7 +88,7 @@ class PlacementClusterTest {
         client.apps().statefulSets().inNamespace(namespace).delete();
         await().atMost(WAIT).until(() -> client.apps().statefulSets().inNamespace(namespace).list().getItems().isEmpty());
         for (String node : nodes) {
-            client.genericKubernetesResources(ClusterCache.ORDINAL_NODES).withName(node).delete();
+            client.genericKubernetesResources(ORDINAL_NODES).withName(node).delete();
             client.nodes().withName(node).delete();
         }
     }
@@ -171,7 +178,7 @@ class PlacementClusterTest {
                 .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
                 .build()).create();
         List<Map<String, Object>> disks = List.of(disk("nvme0", 10 * GIB), disk("nvme1", 20 * GIB));
-        client.genericKubernetesResources(ClusterCache.ORDINAL_NODES).resource(new GenericKubernetesResourceBuilder()
+        client.genericKubernetesResources(ORDINAL_NODES).resource(new GenericKubernetesResourceBuilder()
                 .withApiVersion("ordinal.csi.dev/v1alpha1").withKind("OrdinalNode")
                 .withNewMetadata().withName(name).endMetadata()
                 .withAdditionalProperties(Map.of("spec", Map.of("cordoned", false), "status", Map.of(
@@ -188,7 +195,7 @@ class PlacementClusterTest {
     }
 
     private String placement(String claim) {
-        return sts.annotations(claim).get(PlacementStep.PLACEMENT);
+        return sts.annotations(claim).get(Annotations.PLACEMENT);
     }
 
     private String phase(String claim) {

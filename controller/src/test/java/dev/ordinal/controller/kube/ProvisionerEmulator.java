@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.model.OrdinalClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
@@ -84,7 +85,7 @@ final class ProvisionerEmulator implements Runnable {
                 .withResourceVersion(claim.getMetadata().getResourceVersion()).endClaimRef()
                 .withNewCsi().withDriver("ordinal.csi.dev").withVolumeHandle(handle)
                 .withVolumeAttributes(Map.of(VolumeIdentity.NAMESPACE, identity.namespace(),
-                        VolumeIdentity.STATEFUL_SET, identity.statefulSet(), VolumeIdentity.TEMPLATE, identity.template(),
+                        VolumeIdentity.STATEFUL_SET, identity.statefulSet(), VolumeIdentity.CLAIM_TEMPLATE, identity.template(),
                         VolumeIdentity.ORDINAL, Integer.toString(identity.ordinal())))
                 .endCsi()
                 .endSpec();

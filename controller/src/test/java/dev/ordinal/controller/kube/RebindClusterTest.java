@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.ControllerRuntime;
 import dev.ordinal.controller.kube.StatefulSetControllerEmulator.Template;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -198,7 +199,7 @@ class RebindClusterTest {
                 .withStorageClassName(RETAIN).withPersistentVolumeReclaimPolicy("Retain")
                 .withNewCsi().withDriver("ordinal.csi.dev").withVolumeHandle("local:" + namespace + "-a:disk1:" + name)
                 .withVolumeAttributes(Map.of(VolumeIdentity.NAMESPACE, namespace, VolumeIdentity.STATEFUL_SET, "web",
-                        VolumeIdentity.TEMPLATE, "data", VolumeIdentity.ORDINAL, Integer.toString(ordinal)))
+                        VolumeIdentity.CLAIM_TEMPLATE, "data", VolumeIdentity.ORDINAL, Integer.toString(ordinal)))
                 .endCsi().endSpec();
         if (holder != null) {
             builder.editSpec().withNewClaimRef().withNamespace(namespace).withName(holder.getMetadata().getName())

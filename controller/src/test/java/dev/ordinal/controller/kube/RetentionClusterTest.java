@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -131,10 +132,11 @@ class RetentionClusterTest {
      */
     @Test
     void gracePeriodExpiresThenScaledDownClaimsGo() {
-        sts.create("web", 4, "Retain", "Retain", Map.of(KubeModel.GRACE, "2s", KubeModel.WHEN_SCALED, "Delete"));
+        sts.create("web", 4, "Retain", "Retain",
+                Map.of(Annotations.SCALE_DOWN_GRACE, "2s", Annotations.WHEN_SCALED, "Delete"));
         sts.scale("web", 2);
-        await().atMost(WAIT).until(() -> sts.annotations("data-web-2").containsKey(KubeModel.SCALED_DOWN_SINCE)
-                && sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
+        await().atMost(WAIT).until(() -> sts.annotations("data-web-2").containsKey(Annotations.SCALED_DOWN_SINCE)
+                && sts.annotations("data-web-3").containsKey(Annotations.SCALED_DOWN_SINCE));
         assertEquals(range(0, 4), sts.ordinals("web"), "kept while the grace period runs");
         await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
         await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownGraceStarted"));
@@ -142,14 +144,15 @@ class RetentionClusterTest {
 
     @Test
     void scalingBackUpWithinTheGracePeriodCancelsDeletion() {
-        sts.create("web", 4, "Delete", "Retain", Map.of(KubeModel.GRACE, "1m", KubeModel.WHEN_SCALED, "Delete"));
+        sts.create("web", 4, "Delete", "Retain",
+                Map.of(Annotations.SCALE_DOWN_GRACE, "1m", Annotations.WHEN_SCALED, "Delete"));
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
         Map<Integer, String> before = sts.claims("web");
         sts.scale("web", 2);
-        await().atMost(WAIT).until(() -> sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
+        await().atMost(WAIT).until(() -> sts.annotations("data-web-3").containsKey(Annotations.SCALED_DOWN_SINCE));
         sts.scale("web", 4);
-        await().atMost(WAIT).until(() -> !sts.annotations("data-web-2").containsKey(KubeModel.SCALED_DOWN_SINCE)
-                && !sts.annotations("data-web-3").containsKey(KubeModel.SCALED_DOWN_SINCE));
+        await().atMost(WAIT).until(() -> !sts.annotations("data-web-2").containsKey(Annotations.SCALED_DOWN_SINCE)
+                && !sts.annotations("data-web-3").containsKey(Annotations.SCALED_DOWN_SINCE));
         assertEquals(before, sts.claims("web"));
         awaitOwners("web", range(0, 4), List.of("StatefulSet/web"));
         await().atMost(WAIT).until(() -> eventReasons().contains("ScaleDownCancelled"));
@@ -157,7 +160,7 @@ class RetentionClusterTest {
 
     @Test
     void withWhenScaledDeleteInTheSpecNoGracePeriodStarts() {
-        sts.create("web", 3, "Retain", "Delete", Map.of(KubeModel.GRACE, "10m"));
+        sts.create("web", 3, "Retain", "Delete", Map.of(Annotations.SCALE_DOWN_GRACE, "10m"));
         sts.scale("web", 2);
         await().atMost(WAIT).until(() -> sts.ordinals("web").equals(range(0, 2)));
         await().atMost(WAIT).until(() -> eventReasons().contains("ClaimDeleted"));

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.ControllerRuntime;
-import dev.ordinal.controller.retention.SnapshotBeforeDelete;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -43,8 +43,8 @@ import org.junit.jupiter.api.Test;
 class SnapshotBeforeDeleteClusterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String ANNOTATION = SnapshotBeforeDelete.ANNOTATION;
-    private static final String FINALIZER = SnapshotBeforeDelete.FINALIZER;
+    private static final String ANNOTATION = Annotations.SNAPSHOT_BEFORE_DELETE;
+    private static final String FINALIZER = Annotations.SNAPSHOT_BEFORE_DELETE;
 
     @KubernetesTestServer
     KubernetesServer kubernetes;
@@ -86,7 +86,8 @@ class SnapshotBeforeDeleteClusterTest {
         double ready = counter("ready");
         // whenScaled=Delete by annotation over a spec saying Retain: the claims wait for their Pods (the other tests
         // have Delete in the spec, where the snapshot is asked for at scale-down).
-        sts.create("web", 3, "Retain", "Retain", Map.of(ANNOTATION, "fast-snapshots", KubeModel.WHEN_SCALED, "Delete"));
+        sts.create("web", 3, "Retain", "Retain",
+                Map.of(ANNOTATION, "fast-snapshots", Annotations.WHEN_SCALED, "Delete"));
         awaitFinalizers("web", range(0, 3));
         Map<Integer, String> uids = sts.claims("web");
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
@@ -39,7 +40,7 @@ class SnapshotBeforeDeleteTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     private static final String SET_UID = "set-uid";
     private static final OwnerRef SET_REF = OwnerRef.toStatefulSet("web", SET_UID);
-    private static final String FINALIZER = SnapshotBeforeDelete.FINALIZER;
+    private static final String FINALIZER = Annotations.SNAPSHOT_BEFORE_DELETE;
     private static final SnapshotBeforeDelete FAST = SnapshotBeforeDelete.parse("fast-snapshots");
 
     /** web with 2 replicas, Delete/Delete, the annotation as given, pods 0..4 unless missing. */

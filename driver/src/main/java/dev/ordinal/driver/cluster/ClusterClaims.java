@@ -1,7 +1,8 @@
 package dev.ordinal.driver.cluster;
 
+import dev.ordinal.contract.Api;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.driver.error.DriverError;
-import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.volume.ClaimDirectory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -30,7 +31,7 @@ import java.util.stream.Collectors;
 public final class ClusterClaims implements ClaimDirectory, AutoCloseable {
 
     /** Only this driver's volumes can hold an ordinal's data for it. */
-    static final String DRIVER = OrdinalVolume.GROUP;
+    static final String DRIVER = Api.DRIVER_NAME;
     private static final String BY_IDENTITY = "ordinal.csi.dev/identity";
 
     private final KubernetesClient client;

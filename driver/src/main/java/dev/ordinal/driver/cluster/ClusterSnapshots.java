@@ -1,5 +1,6 @@
 package dev.ordinal.driver.cluster;
 
+import dev.ordinal.contract.crd.OrdinalSnapshot;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;

@@ -2,6 +2,7 @@ package dev.ordinal.driver.cluster;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.contract.crd.OrdinalVolume;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;

@@ -2,6 +2,10 @@ package dev.ordinal.driver.cluster;
 
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.contract.Api;
+import dev.ordinal.contract.crd.OrdinalNode;
+import dev.ordinal.contract.crd.OrdinalSnapshot;
+import dev.ordinal.contract.crd.OrdinalVolume;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.Preallocation;
 import dev.ordinal.driver.local.DiskSetup;
@@ -359,7 +363,7 @@ public final class NodeAgent implements AutoCloseable {
         try {
             client.v1().events().inNamespace("default").resource(new EventBuilder()
                     .withMetadata(new ObjectMetaBuilder().withGenerateName("ordinal-" + node.value() + "-").build())
-                    .withNewInvolvedObject().withApiVersion(OrdinalVolume.GROUP + "/v1alpha1").withKind("OrdinalNode")
+                    .withNewInvolvedObject().withApiVersion(Api.API_VERSION).withKind("OrdinalNode")
                     .withName(node.value()).endInvolvedObject()
                     .withReason(reason).withMessage(message).withType("Warning")
                     .withFirstTimestamp(clock.instant().toString()).withLastTimestamp(clock.instant().toString())

@@ -8,6 +8,7 @@ import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Placement;
+import dev.ordinal.contract.crd.OrdinalNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -91,12 +92,12 @@ public final class NodeDirectory implements AutoCloseable {
 
     synchronized void apply(OrdinalNode resource) {
         String name = resource.getMetadata().getName();
-        OrdinalNode.Status status = resource.getStatus();
-        if (status == null || status.disks == null) {
+        if (!resource.reported()) {
             return;
         }
+        OrdinalNode.Status status = resource.getStatus();
         NodeName node = new NodeName(name);
-        boolean schedulable = resource.getSpec() == null || !resource.getSpec().cordoned;
+        boolean schedulable = !resource.cordoned();
         Map<String, OrdinalNode.DiskStatus> disks = known.get(name);
         if (disks == null) {
             allocator.addNode(new Node(node, status.topology == null ? Map.of() : status.topology, schedulable));
@@ -114,7 +115,7 @@ public final class NodeDirectory implements AutoCloseable {
                 continue;
             }
             OrdinalNode.DiskStatus before = disks.get(disk.name);
-            Capacity capacity = Capacity.ofBytes(disk.healthy ? disk.capacityBytes : 0);
+            Capacity capacity = Capacity.ofBytes(disk.offeredBytes());
             if (before == null) {
                 allocator.addDisk(node, new Disk(new DiskName(disk.name), layouts(disk.layouts), capacity,
                         Capacity.ZERO));

@@ -2,13 +2,16 @@ package dev.ordinal.driver.cluster;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.contract.claim.VolumeIdentity;
+import dev.ordinal.contract.crd.OrdinalSnapshot;
+import dev.ordinal.contract.crd.OrdinalVolume;
+import dev.ordinal.contract.failure.FailureCode;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
-import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -148,30 +151,12 @@ final class Resources {
     /** The failure a node agent reported, as the DriverError the controller answers with. */
     static DriverError failure(String what, String code, String message) {
         String text = what + ": " + (message == null ? "failed on its node" : message);
-        return switch (code == null ? "" : code) {
-            case "INVALID_ARGUMENT" -> new DriverError.InvalidArgument(text);
-            case "NOT_FOUND" -> new DriverError.NotFound(text);
-            case "ALREADY_EXISTS" -> new DriverError.AlreadyExists(text);
-            case "OUT_OF_RANGE" -> new DriverError.OutOfRange(text);
-            case "RESOURCE_EXHAUSTED" -> new DriverError.ResourceExhausted(text);
-            case "FAILED_PRECONDITION" -> new DriverError.FailedPrecondition(text);
-            case "ABORTED" -> new DriverError.Aborted(text);
-            default -> new DriverError.Internal(text);
-        };
+        return DriverError.of(FailureCode.parse(code), text);
     }
 
     /** The code a node agent stores for a failure, so the controller can answer with the same one. */
     static String codeOf(Throwable failure) {
-        return switch (failure) {
-            case DriverError.InvalidArgument e -> "INVALID_ARGUMENT";
-            case DriverError.NotFound e -> "NOT_FOUND";
-            case DriverError.AlreadyExists e -> "ALREADY_EXISTS";
-            case DriverError.OutOfRange e -> "OUT_OF_RANGE";
-            case DriverError.ResourceExhausted e -> "RESOURCE_EXHAUSTED";
-            case DriverError.FailedPrecondition e -> "FAILED_PRECONDITION";
-            case DriverError.Aborted e -> "ABORTED";
-            default -> "INTERNAL";
-        };
+        return (failure instanceof DriverError known ? known.code() : FailureCode.INTERNAL).name();
     }
 
     /** A label value is at most 63 characters; longer node names are labelled by a stable hash. */

@@ -19,21 +19,14 @@ final class CsiStatus {
         if (failure instanceof StatusRuntimeException already) {
             return already;
         }
-        Status status = switch (failure) {
-            case DriverError.InvalidArgument e -> Status.INVALID_ARGUMENT;
-            case DriverError.NotFound e -> Status.NOT_FOUND;
-            case DriverError.AlreadyExists e -> Status.ALREADY_EXISTS;
-            case DriverError.OutOfRange e -> Status.OUT_OF_RANGE;
-            case DriverError.ResourceExhausted e -> Status.RESOURCE_EXHAUSTED;
-            case DriverError.FailedPrecondition e -> Status.FAILED_PRECONDITION;
-            case DriverError.Aborted e -> Status.ABORTED;
-            case DriverError.Internal e -> Status.INTERNAL;
-            default -> {
-                // A bug, not a decision: keep the stack trace in the log, give the caller the message.
-                LOG.error("unexpected failure", failure);
-                yield Status.INTERNAL;
-            }
-        };
+        Status status;
+        if (failure instanceof DriverError known) {
+            status = Status.fromCodeValue(known.code().grpcValue());
+        } else {
+            // A bug, not a decision: keep the stack trace in the log, give the caller the message.
+            LOG.error("unexpected failure", failure);
+            status = Status.INTERNAL;
+        }
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
         return status.withDescription(printable(message)).asRuntimeException();
     }

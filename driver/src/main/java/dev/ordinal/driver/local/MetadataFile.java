@@ -2,6 +2,7 @@ package dev.ordinal.driver.local;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.model.ClaimRef;
@@ -9,7 +10,6 @@ import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
-import dev.ordinal.driver.model.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import java.io.IOException;
 import java.nio.file.Files;

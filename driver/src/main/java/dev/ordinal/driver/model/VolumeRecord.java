@@ -2,6 +2,7 @@ package dev.ordinal.driver.model;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;

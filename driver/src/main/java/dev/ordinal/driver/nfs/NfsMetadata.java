@@ -1,11 +1,11 @@
 package dev.ordinal.driver.nfs;
 
 import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.DurableFiles;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
-import dev.ordinal.driver.model.VolumeIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.ordinal.driver.nfs;
 
+import dev.ordinal.contract.ClassParameters;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.volume.VolumeParameters;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
 public record NfsParameters(NfsExport.Key export, SubDirTemplate subDir, List<String> mountOptions,
         OnDelete onDelete, boolean orderedBinding, ClaimRef claim, Map<String, String> defining) {
 
-    public static final String SERVER = "server";
+    public static final String SERVER = ClassParameters.NFS_SERVER;
     public static final String SHARE = "share";
     public static final String SUB_DIR = "subDir";
     public static final String MOUNT_OPTIONS = "mountOptions";

@@ -1,9 +1,9 @@
 package dev.ordinal.driver.nfs;
 
 import dev.ordinal.allocator.model.Capacity;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
-import dev.ordinal.driver.model.VolumeIdentity;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;

@@ -1,11 +1,12 @@
 package dev.ordinal.driver.volume;
 
 import dev.ordinal.allocator.model.Placement;
+import dev.ordinal.contract.Annotations;
+import dev.ordinal.contract.claim.ClaimName;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.driver.error.DriverError;
-import dev.ordinal.driver.model.ClaimName;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.VolumeId;
-import dev.ordinal.driver.model.VolumeIdentity;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,15 +23,6 @@ import org.jboss.logging.Logger;
  */
 public final class ClaimAdmission {
 
-    /** On a claim: ordered binding lets it be provisioned now. */
-    static final String ADMITTED = "ordinal.csi.dev/admitted";
-    /** On a claim: {@code <node>/<disk>}, the controller's allocator decision for Immediate binding. */
-    static final String PLACEMENT = "ordinal.csi.dev/placement";
-    /** On a claim: "skipped" when the controller decided not to rebind a Released volume of its ordinal. */
-    static final String REBIND = "ordinal.csi.dev/rebind";
-    static final String REBIND_SKIPPED = "skipped";
-    /** On a StatefulSet: "true" asks for ordered binding whatever the StorageClass says. */
-    static final String ORDERED_BINDING = "ordinal.csi.dev/ordered-binding";
     private static final String BOUND = "Bound";
 
     private static final Logger LOG = Logger.getLogger(ClaimAdmission.class);
@@ -42,7 +34,7 @@ public final class ClaimAdmission {
         /** How refusals of the placement begin, so that the user sees whose decision it was. */
         String placedBy() {
             return "claim " + claim + " is placed on " + placement.map(Placement::toString).orElse("(nowhere)")
-                    + " by the companion controller (" + PLACEMENT + ")";
+                    + " by the companion controller (" + Annotations.PLACEMENT + ")";
         }
     }
 
@@ -105,7 +97,7 @@ public final class ClaimAdmission {
             return new Admitted(Optional.empty(), placement, ref);
         }
         String who = "claim " + ref + " is " + identity.get();
-        if (!REBIND_SKIPPED.equals(claim.annotations().get(REBIND))) {
+        if (!Annotations.REBIND_SKIPPED.equals(claim.annotations().get(Annotations.REBIND))) {
             Optional<ClaimDirectory.HeldVolume> held = claims.heldVolume(identity.get(), claim.uid());
             if (held.isPresent()) {
                 if (held.get().claimUid().equals(claim.uid())) {
@@ -118,13 +110,13 @@ public final class ClaimAdmission {
                                 + " to the deleted claim of that name (uid " + held.get().claimUid() + "), until "
                                 + "the PV controller releases it";
                 throw new DriverError.Aborted(who + "; " + whose + ": waiting for the companion controller to bind it "
-                        + "(or to mark the claim " + REBIND + ": " + REBIND_SKIPPED + ")");
+                        + "(or to mark the claim " + Annotations.REBIND + ": " + Annotations.REBIND_SKIPPED + ")");
             }
         }
-        boolean setAsks = "true".equals(owner.get().annotations().get(ORDERED_BINDING));
-        if ((orderedBinding || setAsks) && !"true".equals(claim.annotations().get(ADMITTED))) {
+        boolean setAsks = "true".equals(owner.get().annotations().get(Annotations.ORDERED_BINDING));
+        if ((orderedBinding || setAsks) && !"true".equals(claim.annotations().get(Annotations.ADMITTED))) {
             String why = orderedBinding ? "StorageClass parameter " + VolumeParameters.ORDERED_BINDING
-                    + "=true" : "StatefulSet annotation " + ORDERED_BINDING + "=true";
+                    + "=true" : "StatefulSet annotation " + Annotations.ORDERED_BINDING + "=true";
             throw new DriverError.Aborted(who + ", bound in order (" + why + "): "
                     + waitingFor(claims, identity.get(), owner.get().startOrdinal()));
         }
@@ -147,7 +139,7 @@ public final class ClaimAdmission {
     private static String waitingFor(ClaimDirectory claims, VolumeIdentity identity, int start) {
         if (identity.ordinal() <= start) {
             return "ordinal " + identity.ordinal() + " is the first; it is admitted only by the companion controller, "
-                    + "which has not admitted it yet (annotation " + ADMITTED + ")";
+                    + "which has not admitted it yet (annotation " + Annotations.ADMITTED + ")";
         }
         Map<String, String> phases = claims.claimPhases(identity.namespace());
         for (int earlier = start; earlier < identity.ordinal(); earlier++) {
@@ -159,11 +151,11 @@ public final class ClaimAdmission {
             }
         }
         return "ordinals " + start + " to " + (identity.ordinal() - 1) + " are Bound; the companion controller has "
-                + "not admitted it yet (annotation " + ADMITTED + ")";
+                + "not admitted it yet (annotation " + Annotations.ADMITTED + ")";
     }
 
     private static Optional<Placement> placementOf(ClaimDirectory.Claim claim) {
-        String value = claim.annotations().get(PLACEMENT);
+        String value = claim.annotations().get(Annotations.PLACEMENT);
         if (value == null) {
             return Optional.empty();
         }
@@ -172,8 +164,8 @@ public final class ClaimAdmission {
         String disk = slash < 0 ? "" : value.substring(slash + 1);
         if (!VolumeId.NODE.matcher(node).matches() || !VolumeId.DISK.matcher(disk).matches()) {
             throw new DriverError.InvalidArgument("claim " + claim.namespace() + "/" + claim.name() + " has "
-                    + PLACEMENT + "='" + printable(value) + "', which is not <node>/<disk> (a node name and a disk "
-                    + "name)");
+                    + Annotations.PLACEMENT + "='" + printable(value) + "', which is not <node>/<disk> (a node name "
+                    + "and a disk name)");
         }
         return Optional.of(Placement.of(node, disk));
     }

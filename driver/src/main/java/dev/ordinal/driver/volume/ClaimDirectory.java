@@ -1,6 +1,6 @@
 package dev.ordinal.driver.volume;
 
-import dev.ordinal.driver.model.VolumeIdentity;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;

@@ -13,7 +13,7 @@ import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeId;
-import dev.ordinal.driver.model.VolumeIdentity;
+import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.driver.model.VolumeRecord;
 import java.util.LinkedHashMap;
 import java.util.List;

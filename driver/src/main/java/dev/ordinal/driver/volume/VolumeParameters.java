@@ -3,6 +3,7 @@ package dev.ordinal.driver.volume;
 import dev.ordinal.allocator.model.FitPolicy;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.SpreadRule;
+import dev.ordinal.contract.ClassParameters;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
 import java.util.Map;
@@ -19,11 +20,11 @@ import java.util.TreeMap;
 public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, boolean orderedBinding,
         ClaimRef claim, Map<String, String> defining) {
 
-    public static final String LAYOUT = "layout";
-    public static final String FIT = "fitPolicy";
-    public static final String SPREAD = "spread";
+    public static final String LAYOUT = ClassParameters.LAYOUT;
+    public static final String FIT = ClassParameters.FIT;
+    public static final String SPREAD = ClassParameters.SPREAD;
     /** "true": a StatefulSet's claims get volumes one ordinal at a time, as the companion controller admits them. */
-    public static final String ORDERED_BINDING = "orderedBinding";
+    public static final String ORDERED_BINDING = ClassParameters.ORDERED_BINDING;
     /** Keys external-provisioner adds with --extra-create-metadata. */
     public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";

@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.contract.crd.OrdinalNode;
+import dev.ordinal.contract.crd.OrdinalVolume;
 import dev.ordinal.csi.v1.ControllerGrpc;
 import dev.ordinal.csi.v1.CreateVolumeRequest;
 import dev.ordinal.csi.v1.GetCapacityRequest;

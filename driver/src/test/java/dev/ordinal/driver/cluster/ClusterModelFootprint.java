@@ -10,6 +10,7 @@ import dev.ordinal.allocator.model.OwnerGroup;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.allocator.model.VolumeKey;
+import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.SnapshotId;

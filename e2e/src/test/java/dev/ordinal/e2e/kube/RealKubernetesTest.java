@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ordinal.allocator.model.Topology;
-import dev.ordinal.driver.cluster.OrdinalVolume;
+import dev.ordinal.contract.crd.OrdinalVolume;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;

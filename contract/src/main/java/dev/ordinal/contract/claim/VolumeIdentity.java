@@ -1,5 +1,6 @@
-package dev.ordinal.driver.model;
+package dev.ordinal.contract.claim;
 
+import dev.ordinal.contract.Api;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,14 +11,15 @@ import java.util.Properties;
  * Which StatefulSet ordinal a volume belongs to: the claim {@code <claimTemplate>-<statefulSet>-<ordinal>} of a
  * StatefulSet that exists with that template. It is resolved once, when the volume is made, and recorded in the
  * volume_context (so the PersistentVolume's volumeAttributes carry it) and in the driver's own record: the companion
- * controller finds a Released volume of an ordinal by these four keys, so they are a contract and never change.
+ * controller finds a Released volume of an ordinal by these four keys (and labels the snapshots it takes with three of
+ * them), so they are a contract and never change.
  */
 public record VolumeIdentity(String namespace, String statefulSet, String claimTemplate, int ordinal) {
 
-    public static final String NAMESPACE = "ordinal.csi.dev/namespace";
-    public static final String STATEFUL_SET = "ordinal.csi.dev/statefulset";
-    public static final String CLAIM_TEMPLATE = "ordinal.csi.dev/claim-template";
-    public static final String ORDINAL = "ordinal.csi.dev/ordinal";
+    public static final String NAMESPACE = Api.GROUP + "/namespace";
+    public static final String STATEFUL_SET = Api.GROUP + "/statefulset";
+    public static final String CLAIM_TEMPLATE = Api.GROUP + "/claim-template";
+    public static final String ORDINAL = Api.GROUP + "/ordinal";
 
     public VolumeIdentity {
         if (namespace == null || namespace.isEmpty() || statefulSet == null || statefulSet.isEmpty()
@@ -76,7 +78,7 @@ public record VolumeIdentity(String namespace, String statefulSet, String claimT
 
     /** The name of this StatefulSet's claim of the same template for another ordinal. */
     public String claimName(int otherOrdinal) {
-        return claimTemplate + "-" + statefulSet + "-" + otherOrdinal;
+        return ClaimName.of(claimTemplate, statefulSet, otherOrdinal);
     }
 
     public String claimName() {

@@ -1,5 +1,6 @@
-package dev.ordinal.driver.cluster;
+package dev.ordinal.contract.crd;
 
+import dev.ordinal.contract.Api;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -7,32 +8,28 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * The contract between the controller and a node agent for one volume: the controller writes the spec (where the
  * volume goes, how large, from what), the node agent makes it on its disk and writes the status. Cluster-scoped,
- * like the PersistentVolume it backs. The CRD with its printer columns is in deploy/crds/.
+ * like the PersistentVolume it backs. The CRD with its printer columns is in deploy/crds/. Jackson maps these types
+ * by reflection: each application registers them for its native executable (the driver's and the companion
+ * controller's ContractReflection), as this plain module knows no Quarkus.
  */
-// Jackson (through fabric8) reads and writes these by reflection; registered explicitly for the native
-// executable rather than left to the Kubernetes client extension's scan (NativeConfigurationTest checks it).
-@RegisterForReflection
-@Group(OrdinalVolume.GROUP)
-@Version("v1alpha1")
+@Group(Api.GROUP)
+@Version(Api.VERSION)
 @Kind("OrdinalVolume")
 @Plural("ordinalvolumes")
 @Singular("ordinalvolume")
 @ShortNames("ovol")
 public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVolume.Status> {
 
-    public static final String GROUP = "ordinal.csi.dev";
     /** The node agent's finalizer: the resource stays until the data on the node is gone. */
-    public static final String FINALIZER = GROUP + "/data";
-    /** Lets each node agent watch only its own volumes. */
-    public static final String NODE_LABEL = GROUP + "/node";
+    public static final String FINALIZER = Api.GROUP + "/data";
+    /** Lets each node agent watch only its own volumes (and snapshots). */
+    public static final String NODE_LABEL = Api.GROUP + "/node";
 
     /** What the controller asks for. */
-    @RegisterForReflection
     public static class Spec {
         public String volumeName;
         public String volumeId;
@@ -57,7 +54,6 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
     }
 
     /** A volume's StatefulSet identity: the same four values as its volume_context's ordinal.csi.dev/ keys. */
-    @RegisterForReflection
     public static class Identity {
         public String namespace;
         public String statefulSet;
@@ -66,13 +62,12 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
     }
 
     /** What the node agent reports. */
-    @RegisterForReflection
     public static class Status {
         /** Pending, Ready, Failed or Deleting. */
         public String phase;
         public String path;
         public long actualSizeBytes;
-        /** The gRPC code of a failure (RESOURCE_EXHAUSTED...), which the controller re-raises. */
+        /** The {@link dev.ordinal.contract.failure.FailureCode} of a failure, which the controller re-raises. */
         public String code;
         public String message;
         public Long observedGeneration;

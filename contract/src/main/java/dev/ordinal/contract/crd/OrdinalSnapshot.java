@@ -1,5 +1,6 @@
-package dev.ordinal.driver.cluster;
+package dev.ordinal.contract.crd;
 
+import dev.ordinal.contract.Api;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -7,21 +8,16 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** A snapshot taken by the node agent on the disk of its source volume; the controller writes the spec. */
-// Jackson (through fabric8) reads and writes these by reflection; registered explicitly for the native
-// executable rather than left to the Kubernetes client extension's scan (NativeConfigurationTest checks it).
-@RegisterForReflection
-@Group(OrdinalVolume.GROUP)
-@Version("v1alpha1")
+@Group(Api.GROUP)
+@Version(Api.VERSION)
 @Kind("OrdinalSnapshot")
 @Plural("ordinalsnapshots")
 @Singular("ordinalsnapshot")
 @ShortNames("osnap")
 public class OrdinalSnapshot extends CustomResource<OrdinalSnapshot.Spec, OrdinalSnapshot.Status> {
 
-    @RegisterForReflection
     public static class Spec {
         public String snapshotName;
         public String snapshotId;
@@ -35,11 +31,11 @@ public class OrdinalSnapshot extends CustomResource<OrdinalSnapshot.Spec, Ordina
         public String createdAt;
     }
 
-    @RegisterForReflection
     public static class Status {
         /** Pending, Ready, Failed or Deleting. */
         public String phase;
         public boolean readyToUse;
+        /** The {@link dev.ordinal.contract.failure.FailureCode} of a failure, which the controller re-raises. */
         public String code;
         public String message;
     }
