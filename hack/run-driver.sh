@@ -11,11 +11,16 @@
 # with, so it is made by a short training start on a scratch socket whenever the jar is newer or the JDK another,
 # before the real start: the first start after a build takes those few seconds more, every start serves sooner,
 # and the JVM never has to report a mismatched archive. DRIVER_ARCHIVE=off starts without one.
+#
+# DRIVER_APP: the built application directory to start (default driver/target/quarkus-app); its archive is kept
+# next to it. hack/bench-compare.sh uses it to run an earlier build side by side with this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jdk=$(hack/find-jdk.sh)
-jar=driver/target/quarkus-app/quarkus-run.jar
+app=${DRIVER_APP:-driver/target/quarkus-app}
+app=${app%/}
+jar=$app/quarkus-run.jar
 if [ ! -f "$jar" ]; then
   echo "run-driver: $jar is not built; make build (or make run) builds it." >&2
   exit 1
@@ -33,12 +38,12 @@ launch=()
 # shellcheck disable=SC2206
 opts=(${DRIVER_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC ${launch[*]}})
 if [ "${major:-0}" -ge 25 ] 2>/dev/null; then
-  archive=driver/target/ordinal-driver.aot
+  archive=$(dirname "$app")/ordinal-driver.aot
   make_archive=(-XX:AOTCacheOutput="$archive")
   use_archive=(-XX:AOTCache="$archive")
   quiet_archive=(-Xlog:aot=error -Xlog:cds=error)
 else
-  archive=driver/target/ordinal-driver.jsa
+  archive=$(dirname "$app")/ordinal-driver.jsa
   make_archive=(-XX:ArchiveClassesAtExit="$archive")
   use_archive=(-XX:SharedArchiveFile="$archive")
   quiet_archive=(-Xlog:cds=error)

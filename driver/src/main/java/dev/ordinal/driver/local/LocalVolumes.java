@@ -211,11 +211,16 @@ public final class LocalVolumes implements VolumeStore {
         }
     }
 
-    /** Makes the volume, or finishes making it; the record is durable when this returns. */
+    /**
+     * Makes the volume, or finishes making it; the record is durable when this returns. Nothing is forced until
+     * the end: the directory, the data and the sealed metadata are made, then all of it is forced in one
+     * {@link #commitNew} with the other calls in flight. A crash before that leaves no metadata or a torn one,
+     * which recovery removes as an unfinished creation.
+     */
     @Override
     public VolumeRecord create(VolumeRecord record) {
         VolumeFiles files = files(record.id());
-        makeEntry(files);
+        makeDirectory(files);
         try {
             LayoutStore.of(record.layout()).provision(files, record.capacity().bytes());
         } catch (DriverError.ResourceExhausted e) {
@@ -223,8 +228,35 @@ public final class LocalVolumes implements VolumeStore {
             remove(files);
             throw e;
         }
-        MetadataFile.write(files.metadata(), record);
+        MetadataFile.writeNew(files.metadata(), record);
+        commitNew(files);
         return record;
+    }
+
+    private static void makeDirectory(VolumeFiles files) {
+        try {
+            Files.createDirectories(files.dir());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Forces a new volume to disk: its directory (the entries of its data and its metadata), then the metadata's
+     * contents, then the disk's {@code volumes/} directory (the volume's own entry). The volume's directory goes
+     * before its metadata, so that whole metadata on disk always comes with the data's entry beside it. The first
+     * two are this volume's alone and are forced by this thread, alongside the other calls' (the filesystem's
+     * journal commits concurrent fsyncs together); {@code volumes/} is shared, forced once per {@link dev.ordinal.driver.host.GroupCommit}
+     * pass for every call waiting on it.
+     */
+    private static void commitNew(VolumeFiles files) {
+        try {
+            MetadataFile.syncDirectory(files.dir());
+            MetadataFile.syncFile(files.metadata());
+            MetadataFile.force(List.of(files.dir().getParent()));
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot make volume " + files.dir() + " durable: " + e.getMessage(), e);
+        }
     }
 
     /** Makes the volume as a writable copy of a snapshot on the same disk (a restore), or finishes making it. */
@@ -242,14 +274,15 @@ public final class LocalVolumes implements VolumeStore {
     /** The record is durable when this returns. */
     private VolumeRecord createFrom(VolumeRecord record, VolumeFiles source) {
         VolumeFiles files = files(record.id());
-        makeEntry(files);
+        makeDirectory(files);
         try {
             LayoutStore.of(record.layout()).copy(source, files, record.capacity().bytes(), MountTable.read());
         } catch (DriverError.ResourceExhausted e) {
             remove(files);
             throw e;
         }
-        MetadataFile.write(files.metadata(), record);
+        MetadataFile.writeNew(files.metadata(), record);
+        commitNew(files);
         return record;
     }
 
@@ -284,14 +317,15 @@ public final class LocalVolumes implements VolumeStore {
 
     /**
      * Removes a volume's or snapshot's directory. The rename to {@code .deleting-*} makes the start of the deletion
-     * atomic: after a crash the entry is either whole or visibly being deleted, which recovery finishes.
+     * atomic: after a crash the entry is either whole or visibly being deleted, which recovery finishes. The rename
+     * is forced in a pass shared with the calls in flight (most of them change the same directory).
      */
     static void remove(VolumeFiles files) {
         Path doomed = files.dir().resolveSibling(DELETING + files.dir().getFileName());
         if (Files.exists(files.dir())) {
             try {
                 Files.move(files.dir(), doomed, StandardCopyOption.ATOMIC_MOVE);
-                MetadataFile.syncDirectory(doomed.getParent());
+                MetadataFile.force(List.of(doomed.getParent()));
             } catch (IOException e) {
                 throw new DriverError.Internal("cannot begin deletion of " + files.dir() + ": " + e.getMessage(), e);
             }
