@@ -15,7 +15,8 @@
 #   BENCH_REFERENCE  hostpath (default): csi-driver-host-path's hostpathplugin, hack/get-hostpath-plugin.sh
 #                    (or HOSTPATHPLUGIN=/path); ordinal: a second Ordinal, the tool's own noise (A/A), or
 #                    another build of it (before/after) with BENCH_REFERENCE_APP=<its quarkus-app directory>,
-#                    e.g. a copy of driver/target/quarkus-app taken before a change; none: Ordinal alone
+#                    e.g. a copy of driver/target/quarkus-app taken before a change, and/or other JVM options
+#                    with BENCH_REFERENCE_JAVA_OPTS (default: DRIVER_JAVA_OPTS); none: Ordinal alone
 #   BENCH_ROUNDS     runs per driver and scenario (default 3)
 #   BENCH_DURATION   measured time per run (default 8s); BENCH_WARMUP unmeasured time before it (default 3s)
 #   BENCH_SCENARIOS  which scenarios, space-separated (default "probe create-delete create-publish")
@@ -100,9 +101,12 @@ start_driver() {
     ordinal | ordinal-b)
       # As `make run` starts it (its JVM options and start-up archive); the script execs java, so $! is the JVM.
       # The reference Ordinal may be another build (BENCH_REFERENCE_APP).
-      local app=driver/target/quarkus-app
-      [ "$kind" = ordinal-b ] && app=$reference_app
-      DRIVER_APP=$app hack/run-driver.sh --endpoint "unix://$run_dir/csi.sock" --disk "default=$run_dir/disks/default" \
+      local app=driver/target/quarkus-app java_opts=${DRIVER_JAVA_OPTS:-}
+      if [ "$kind" = ordinal-b ]; then
+        app=$reference_app
+        java_opts=${BENCH_REFERENCE_JAVA_OPTS:-$java_opts}
+      fi
+      DRIVER_APP=$app DRIVER_JAVA_OPTS=$java_opts hack/run-driver.sh --endpoint "unix://$run_dir/csi.sock" --disk "default=$run_dir/disks/default" \
         --state-dir "$run_dir/state" --node-id bench --management-port 0 > "$log" 2>&1 &
       ;;
     hostpath)
