@@ -51,6 +51,9 @@ classify() {
     "make bench-compare") echo "make-plan needs the reference driver, whose Go module the module proxy here refuses (BENCHMARKS.md)" ;;
     "make bench-compare "*) echo "long make-plan a side-by-side benchmark of minutes" ;;
     "hack/bench-profile.sh "* | "BENCH_JFR=no hack/bench-profile.sh "*) echo "long static a profiled load of half a minute" ;;
+    "rm -rf /tmp/ordinal-before && "*) echo "run" ;;
+    "BENCH_REFERENCE=ordinal "*" hack/bench-compare.sh") echo "long static a before/after benchmark of minutes" ;;
+    "DRIVER_JAVA_OPTS="*" hack/bench-compare.sh") echo "long static a benchmark of a minute" ;;
     "make images"*) echo "make-plan needs a container engine, which CI machines do not have" ;;
     "make native") echo "make-plan needs GraalVM/Mandrel's native-image, which CI machines do not have" ;;
     "make native-check") echo "make-plan the native sources-only build takes minutes; run by hand before a release" ;;

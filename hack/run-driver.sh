@@ -13,8 +13,8 @@
 # before the real start: the first start after a build takes those few seconds more, every start serves sooner,
 # and the JVM never has to report a mismatched archive. DRIVER_ARCHIVE=off starts without one.
 #
-# DRIVER_APP: the built application directory to start (default driver/target/quarkus-app); its archive is kept
-# next to it. hack/bench-compare.sh uses it to run an earlier build side by side with this one.
+# DRIVER_APP: another built application directory to start than driver/target/quarkus-app (a copy of an earlier
+# build: hack/bench-compare.sh runs it side by side with this one); its archive is kept inside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,8 @@ jdk=$(hack/find-jdk.sh)
 app=${DRIVER_APP:-driver/target/quarkus-app}
 app=${app%/}
 jar=$app/quarkus-run.jar
+archive_dir=driver/target
+[ "$app" = driver/target/quarkus-app ] || archive_dir=$app
 if [ ! -f "$jar" ]; then
   echo "run-driver: $jar is not built; make build (or make run) builds it." >&2
   exit 1
@@ -44,12 +46,12 @@ trim=()
 # shellcheck disable=SC2206
 opts=(${DRIVER_JAVA_OPTS:--Xmx64m -Xmn8m -XX:+UseSerialGC ${launch[*]} ${trim[*]}})
 if [ "${major:-0}" -ge 25 ] 2>/dev/null; then
-  archive=$(dirname "$app")/ordinal-driver.aot
+  archive=$archive_dir/ordinal-driver.aot
   make_archive=(-XX:AOTCacheOutput="$archive")
   use_archive=(-XX:AOTCache="$archive")
   quiet_archive=(-Xlog:aot=error -Xlog:cds=error)
 else
-  archive=$(dirname "$app")/ordinal-driver.jsa
+  archive=$archive_dir/ordinal-driver.jsa
   make_archive=(-XX:ArchiveClassesAtExit="$archive")
   use_archive=(-XX:SharedArchiveFile="$archive")
   quiet_archive=(-Xlog:cds=error)
