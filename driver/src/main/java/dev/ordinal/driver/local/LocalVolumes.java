@@ -229,7 +229,7 @@ public final class LocalVolumes implements VolumeStore {
             throw e;
         }
         MetadataFile.writeNew(files.metadata(), record);
-        commitNew(files);
+        commitNew(record, files);
         return record;
     }
 
@@ -242,17 +242,34 @@ public final class LocalVolumes implements VolumeStore {
     }
 
     /**
-     * Forces a new volume to disk: its directory (the entries of its data and its metadata), then the metadata's
-     * contents, then the disk's {@code volumes/} directory (the volume's own entry). The volume's directory goes
-     * before its metadata, so that whole metadata on disk always comes with the data's entry beside it. The first
-     * two are this volume's alone and are forced by this thread, alongside the other calls' (the filesystem's
-     * journal commits concurrent fsyncs together); {@code volumes/} is shared, forced once per {@link dev.ordinal.driver.host.GroupCommit}
-     * pass for every call waiting on it.
+     * Filesystems whose journal makes changes durable in the order they were made: a force of one file commits every
+     * directory entry made before it (ext4's jbd2 commits the whole running transaction, xfs forces its log up to
+     * the file's last change).
      */
-    private static void commitNew(VolumeFiles files) {
+    private static final java.util.Set<String> ORDERED_JOURNALS = java.util.Set.of("ext4", "xfs");
+
+    /**
+     * Forces a new volume to disk: its metadata's contents, its directory (the entries of its data and its
+     * metadata) and the disk's {@code volumes/} directory (the volume's own entry). Whole metadata on disk must
+     * always come with the data's entry beside it: on a filesystem with an ordered journal the metadata goes first,
+     * and its one journal commit carries the directories' changes too (the two directory forces then find nothing
+     * left to commit); on any other the volume's directory goes first, at the cost of a second commit. The first
+     * two are this volume's alone and forced by this thread, alongside the other calls' (the journal commits
+     * concurrent fsyncs together); {@code volumes/} is shared, forced once per
+     * {@link dev.ordinal.driver.host.GroupCommit} pass for every call waiting on it. When another call forced
+     * {@code volumes/} first, the volume's entry may be durable before its contents: after a crash then, it is a
+     * directory without whole metadata, an unfinished creation.
+     */
+    private void commitNew(VolumeRecord record, VolumeFiles files) {
+        LocalDisk disk = disks.get(new DiskName(record.id().disk()));
         try {
-            MetadataFile.syncDirectory(files.dir());
-            MetadataFile.syncFile(files.metadata());
+            if (disk != null && ORDERED_JOURNALS.contains(disk.filesystem())) {
+                MetadataFile.syncFile(files.metadata());
+                MetadataFile.syncDirectory(files.dir());
+            } else {
+                MetadataFile.syncDirectory(files.dir());
+                MetadataFile.syncFile(files.metadata());
+            }
             MetadataFile.force(List.of(files.dir().getParent()));
         } catch (IOException e) {
             throw new DriverError.Internal("cannot make volume " + files.dir() + " durable: " + e.getMessage(), e);
@@ -282,7 +299,7 @@ public final class LocalVolumes implements VolumeStore {
             throw e;
         }
         MetadataFile.writeNew(files.metadata(), record);
-        commitNew(files);
+        commitNew(record, files);
         return record;
     }
 
