@@ -29,12 +29,13 @@ import java.util.Properties;
  *
  * <p>The file is sealed: a first line saying so and a last line with the CRC-32C of everything before it. A new
  * volume's file is written in place ({@link #writeNew}) and made durable with the volume's directories just
- * before CreateVolume answers (no temporary file, no rename, no fsync before it is complete); a crash before that may leave it missing, empty or cut
- * short, and such a file ({@link Contents#TORN}) is read as no metadata at all: a creation that never finished and
- * was never acknowledged, which recovery removes. A rewrite (an expansion) replaces the file atomically (temporary
- * file, fsync, rename, fsync of the directory), so an acknowledged volume's file is never torn. A sealed file whose
- * seal does not match is damaged, not torn, and is refused as before. Files from drivers before the seal (no first
- * line) are read as they are: they were only ever replaced atomically.
+ * before CreateVolume answers (no temporary file, no rename, no fsync before it is complete); a crash before that
+ * may leave it missing, empty, cut short or zeros, and such a file ({@link Contents#TORN}) is read as no metadata
+ * at all: a creation that never finished and was never acknowledged, which recovery removes. A rewrite (an
+ * expansion) replaces the file atomically (temporary file, fsync, rename, fsync of the directory), so an
+ * acknowledged volume's file is never torn. A sealed file whose seal does not match is damaged, not torn, and is
+ * refused as before. Files from drivers before the seal (no first line) are read as they are: they were only
+ * ever replaced atomically.
  */
 final class MetadataFile {
 
