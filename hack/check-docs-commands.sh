@@ -105,7 +105,9 @@ stop_driver() {
 trap stop_driver EXIT
 start_driver() {
   local command=$1
-  setsid bash -c "exec $command" > "$log_dir/make-run.log" 2>&1 &
+  # stdin from /dev/null here and below: the commands are read from this loop's stdin, and a command that reads
+  # its own (Maven, when `make run` has to build the driver first) would swallow the rest of them.
+  setsid bash -c "exec $command" < /dev/null > "$log_dir/make-run.log" 2>&1 &
   driver_pid=$!
   for _ in $(seq 1 6000); do
     grep -q '^CSI socket: unix://' "$log_dir/make-run.log" && [ -S /tmp/ordinal/csi.sock ] && return 0
@@ -147,18 +149,18 @@ while IFS=$'\t' read -r file command; do
       if [ "$action" = run-with-driver ] && [ -z "$driver_pid" ]; then
         start_driver "make run" || { report FAIL "$action" "$file: $command" "no driver (make run failed: $log_dir/make-run.log)"; failures=$((failures + 1)); continue; }
       fi
-      bash -c "$command" > "$log" 2>&1 || result=$?
+      bash -c "$command" < /dev/null > "$log" 2>&1 || result=$?
       detail="exit $result (log: $log)" ;;
     driver-run)
       if [ -n "$driver_pid" ] || start_driver "$command"; then detail="socket served: $(grep '^CSI socket' "$log_dir/make-run.log")"
       else result=1; detail="no socket (log: $log_dir/make-run.log)"; fi ;;
     make-plan)
-      out=$(bash -c "${command/make /make -n }" 2>&1) || result=$?
+      out=$(bash -c "${command/make /make -n }" < /dev/null 2>&1) || result=$?
       if [ $result -eq 0 ] && [[ -z "$out" || "$out" == *"Nothing to be done"* ]]; then result=1; fi
       detail="make -n: exit $result; $reason" ;;
     helm-template)
       [ -x .tools/helm ] || hack/get-helm.sh > /dev/null
-      bash -c "${command/helm install /.tools/helm template }" > "$log" 2>&1 || result=$?
+      bash -c "${command/helm install /.tools/helm template }" < /dev/null > "$log" 2>&1 || result=$?
       detail="helm template with the same arguments: exit $result; $reason" ;;
     static) detail="not run: $reason" ;;
     skip) detail="not run: $reason" ;;
