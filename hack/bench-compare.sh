@@ -13,8 +13,10 @@
 #
 # Settings (environment):
 #   BENCH_REFERENCE  hostpath (default): csi-driver-host-path's hostpathplugin, hack/get-hostpath-plugin.sh
-#                    (or HOSTPATHPLUGIN=/path); ordinal: a second Ordinal, the tool's own noise (A/A);
-#                    none: Ordinal alone
+#                    (or HOSTPATHPLUGIN=/path); ordinal: a second Ordinal, the tool's own noise (A/A), or
+#                    another build of it (before/after) with BENCH_REFERENCE_APP=<its quarkus-app directory>,
+#                    e.g. a copy of driver/target/quarkus-app taken before a change, and/or other JVM options
+#                    with BENCH_REFERENCE_JAVA_OPTS (default: DRIVER_JAVA_OPTS); none: Ordinal alone
 #   BENCH_ROUNDS     runs per driver and scenario (default 3)
 #   BENCH_DURATION   measured time per run (default 8s); BENCH_WARMUP unmeasured time before it (default 3s)
 #   BENCH_SCENARIOS  which scenarios, space-separated (default "probe create-delete create-publish")
@@ -39,6 +41,10 @@ esac
 for jar in "$driver_jar" "$client_jar"; do
   if [ ! -f "$jar" ]; then echo "bench-compare: $jar is missing: run 'make build loadclient' first" >&2; exit 2; fi
 done
+reference_app=${BENCH_REFERENCE_APP:-driver/target/quarkus-app}
+if [ "$reference" = ordinal ] && [ ! -f "$reference_app/quarkus-run.jar" ]; then
+  echo "bench-compare: BENCH_REFERENCE_APP=$reference_app holds no quarkus-run.jar" >&2; exit 2
+fi
 jdk=$(hack/find-jdk.sh)
 hostpath_bin=
 if [ "$reference" = hostpath ]; then
@@ -92,9 +98,15 @@ start_driver() {
   rm -rf "$run_dir" && mkdir -p "$run_dir"
   t0=$(date +%s%N)
   case $kind in
-    ordinal)
+    ordinal | ordinal-b)
       # As `make run` starts it (its JVM options and start-up archive); the script execs java, so $! is the JVM.
-      hack/run-driver.sh --endpoint "unix://$run_dir/csi.sock" --disk "default=$run_dir/disks/default" \
+      # The reference Ordinal may be another build (BENCH_REFERENCE_APP).
+      local app=driver/target/quarkus-app java_opts=${DRIVER_JAVA_OPTS:-}
+      if [ "$kind" = ordinal-b ]; then
+        app=$reference_app
+        java_opts=${BENCH_REFERENCE_JAVA_OPTS:-$java_opts}
+      fi
+      DRIVER_APP=$app DRIVER_JAVA_OPTS=$java_opts hack/run-driver.sh --endpoint "unix://$run_dir/csi.sock" --disk "default=$run_dir/disks/default" \
         --state-dir "$run_dir/state" --node-id bench --management-port 0 > "$log" 2>&1 &
       ;;
     hostpath)
@@ -140,14 +152,15 @@ labels=(ordinal)
 kinds=(ordinal)
 case $reference in
   hostpath) labels+=(hostpath); kinds+=(hostpath) ;;
-  ordinal) labels+=(ordinal-b); kinds+=(ordinal) ;;
+  ordinal) labels+=(ordinal-b); kinds+=(ordinal-b) ;;
 esac
 
 echo "bench-compare: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $rounds rounds of" \
-  "$warmup warm-up + $duration, reference: $reference${hostpath_bin:+ ($hostpath_bin)}; logs in $results"
+  "$warmup warm-up + $duration, reference: $reference${hostpath_bin:+ ($hostpath_bin)}$([ "$reference" = ordinal ] && echo " ($reference_app)"); logs in $results"
 # The start-up archive that `make run` uses is made for each new build by a training start: made here, before any
 # clock starts, so that no measured start includes it.
 hack/run-driver.sh --archive-only > "$results/archive.log" 2>&1
+[ "$reference" = ordinal ] && DRIVER_APP=$reference_app hack/run-driver.sh --archive-only >> "$results/archive.log" 2>&1
 
 : > "$results/runs.txt"
 for scenario in $scenarios; do

@@ -51,6 +51,9 @@ classify() {
     "make bench-compare") echo "make-plan needs the reference driver, whose Go module the module proxy here refuses (BENCHMARKS.md)" ;;
     "make bench-compare "*) echo "long make-plan a side-by-side benchmark of minutes" ;;
     "hack/bench-profile.sh "* | "BENCH_JFR=no hack/bench-profile.sh "*) echo "long static a profiled load of half a minute" ;;
+    "rm -rf /tmp/ordinal-before && "*) echo "run" ;;
+    "BENCH_REFERENCE=ordinal "*" hack/bench-compare.sh") echo "long static a before/after benchmark of minutes" ;;
+    "DRIVER_JAVA_OPTS="*" hack/bench-compare.sh") echo "long static a benchmark of a minute" ;;
     "make images"*) echo "make-plan needs a container engine, which CI machines do not have" ;;
     "make native") echo "make-plan needs GraalVM/Mandrel's native-image, which CI machines do not have" ;;
     "make native-check") echo "make-plan the native sources-only build takes minutes; run by hand before a release" ;;
@@ -102,7 +105,9 @@ stop_driver() {
 trap stop_driver EXIT
 start_driver() {
   local command=$1
-  setsid bash -c "exec $command" > "$log_dir/make-run.log" 2>&1 &
+  # stdin from /dev/null here and below: the commands are read from this loop's stdin, and a command that reads
+  # its own (Maven, when `make run` has to build the driver first) would swallow the rest of them.
+  setsid bash -c "exec $command" < /dev/null > "$log_dir/make-run.log" 2>&1 &
   driver_pid=$!
   for _ in $(seq 1 6000); do
     grep -q '^CSI socket: unix://' "$log_dir/make-run.log" && [ -S /tmp/ordinal/csi.sock ] && return 0
@@ -144,18 +149,18 @@ while IFS=$'\t' read -r file command; do
       if [ "$action" = run-with-driver ] && [ -z "$driver_pid" ]; then
         start_driver "make run" || { report FAIL "$action" "$file: $command" "no driver (make run failed: $log_dir/make-run.log)"; failures=$((failures + 1)); continue; }
       fi
-      bash -c "$command" > "$log" 2>&1 || result=$?
+      bash -c "$command" < /dev/null > "$log" 2>&1 || result=$?
       detail="exit $result (log: $log)" ;;
     driver-run)
       if [ -n "$driver_pid" ] || start_driver "$command"; then detail="socket served: $(grep '^CSI socket' "$log_dir/make-run.log")"
       else result=1; detail="no socket (log: $log_dir/make-run.log)"; fi ;;
     make-plan)
-      out=$(bash -c "${command/make /make -n }" 2>&1) || result=$?
+      out=$(bash -c "${command/make /make -n }" < /dev/null 2>&1) || result=$?
       if [ $result -eq 0 ] && [[ -z "$out" || "$out" == *"Nothing to be done"* ]]; then result=1; fi
       detail="make -n: exit $result; $reason" ;;
     helm-template)
       [ -x .tools/helm ] || hack/get-helm.sh > /dev/null
-      bash -c "${command/helm install /.tools/helm template }" > "$log" 2>&1 || result=$?
+      bash -c "${command/helm install /.tools/helm template }" < /dev/null > "$log" 2>&1 || result=$?
       detail="helm template with the same arguments: exit $result; $reason" ;;
     static) detail="not run: $reason" ;;
     skip) detail="not run: $reason" ;;

@@ -3,7 +3,8 @@
 # hack/bench-driver.sh starts the driver through it too. Arguments go to the driver (--endpoint, --disk...);
 # --archive-only brings the start-up archive up to date and starts nothing.
 #
-# JVM options: a small heap and the serial collector keep RSS down (BENCHMARKS.md); DRIVER_JAVA_OPTS replaces them.
+# JVM options: a small heap with a small young generation, the serial collector and, on JDK 25, the C heap handed
+# back to the system every second keep RSS down (BENCHMARKS.md, "Footprint"); DRIVER_JAVA_OPTS replaces them.
 #
 # Start-up archive: the classes the driver loads while starting, parsed and linked once and mapped from a file on
 # every later start. With JDK 25 or newer an AOT cache (-XX:AOTCache, JEP 483/514), before that a dynamic class-data
@@ -11,11 +12,18 @@
 # with, so it is made by a short training start on a scratch socket whenever the jar is newer or the JDK another,
 # before the real start: the first start after a build takes those few seconds more, every start serves sooner,
 # and the JVM never has to report a mismatched archive. DRIVER_ARCHIVE=off starts without one.
+#
+# DRIVER_APP: another built application directory to start than driver/target/quarkus-app (a copy of an earlier
+# build: hack/bench-compare.sh runs it side by side with this one); its archive is kept inside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jdk=$(hack/find-jdk.sh)
-jar=driver/target/quarkus-app/quarkus-run.jar
+app=${DRIVER_APP:-driver/target/quarkus-app}
+app=${app%/}
+jar=$app/quarkus-run.jar
+archive_dir=driver/target
+[ "$app" = driver/target/quarkus-app ] || archive_dir=$app
 if [ ! -f "$jar" ]; then
   echo "run-driver: $jar is not built; make build (or make run) builds it." >&2
   exit 1
@@ -30,15 +38,20 @@ major=$(release_value JAVA_VERSION | cut -d. -f1)
 # banner for it, so VFORK only before 25.
 launch=()
 [ "${major:-0}" -lt 25 ] 2>/dev/null && launch=(-Djdk.lang.Process.launchMechanism=VFORK)
+# The young generation at 8 MiB instead of a third of the heap: the driver keeps ~12 MiB live, and every byte of
+# eden is touched (resident) between two collections. Trimming the C heap gives back what the JIT compilers'
+# arenas took at start and under load (glibc keeps freed memory otherwise); measured on JDK 25 only.
+trim=()
+[ "${major:-0}" -ge 25 ] 2>/dev/null && trim=(-XX:TrimNativeHeapInterval=1000)
 # shellcheck disable=SC2206
-opts=(${DRIVER_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC ${launch[*]}})
+opts=(${DRIVER_JAVA_OPTS:--Xmx64m -Xmn8m -XX:+UseSerialGC ${launch[*]} ${trim[*]}})
 if [ "${major:-0}" -ge 25 ] 2>/dev/null; then
-  archive=driver/target/ordinal-driver.aot
+  archive=$archive_dir/ordinal-driver.aot
   make_archive=(-XX:AOTCacheOutput="$archive")
   use_archive=(-XX:AOTCache="$archive")
   quiet_archive=(-Xlog:aot=error -Xlog:cds=error)
 else
-  archive=driver/target/ordinal-driver.jsa
+  archive=$archive_dir/ordinal-driver.jsa
   make_archive=(-XX:ArchiveClassesAtExit="$archive")
   use_archive=(-XX:SharedArchiveFile="$archive")
   quiet_archive=(-Xlog:cds=error)

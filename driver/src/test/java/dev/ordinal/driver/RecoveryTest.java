@@ -163,6 +163,88 @@ class RecoveryTest {
         }
     }
 
+    /**
+     * A new volume's metadata is written in place and forced only with its directories, just before CreateVolume
+     * answers: a power loss before that can leave it empty, cut short or as zeros. Such a creation was never
+     * acknowledged; recovery removes it like one with no metadata, and keeps the whole (sealed) volumes and those
+     * an older driver wrote without a seal.
+     */
+    @Test
+    void tornMetadataOfAnUnacknowledgedCreationIsRemovedAtStart() throws IOException {
+        try (TestRoot root = TestRoot.create("torn")) {
+            Path disk = root.dir("disks/d1");
+            Path volumes = disk.resolve("volumes");
+            Map<String, Path> disks = Map.of("d1", disk);
+
+            String keeperId;
+            String olderId;
+            try (InProcessDriver before = InProcessDriver.start(root.path(), disks)) {
+                keeperId = before.controller().createVolume(Csi.create("keeper", 16 * MIB, "dir", DIR)).getVolume()
+                        .getVolumeId();
+                olderId = before.controller().createVolume(Csi.create("older", 16 * MIB, "dir", DIR)).getVolume()
+                        .getVolumeId();
+            }
+            Path keeper = volumes.resolve(keeperId.substring(keeperId.lastIndexOf(':') + 1));
+            String sealed = Files.readString(keeper.resolve("volume.properties"));
+            assertTrue(sealed.startsWith("#ordinal sealed metadata\n"), sealed);
+            assertTrue(sealed.matches("(?s).*\nsealed=[0-9a-f]{8}\n"), sealed);
+            // The same volume as a driver before the seal wrote it: no header line, no seal.
+            Path older = volumes.resolve(olderId.substring(olderId.lastIndexOf(':') + 1));
+            String olderText = Files.readString(older.resolve("volume.properties"));
+            Files.writeString(older.resolve("volume.properties"), olderText
+                    .substring("#ordinal sealed metadata\n".length(), olderText.lastIndexOf("sealed=")));
+
+            Map<String, byte[]> torn = Map.of(
+                    "pvc-empty_0123456789ab", new byte[0],
+                    "pvc-header-cut_0123456789ab", "#ordinal sea".getBytes(),
+                    "pvc-no-seal_0123456789ab", sealed.substring(0, sealed.length() / 2).getBytes(),
+                    "pvc-seal-cut_0123456789ab", sealed.substring(0, sealed.length() - 4).getBytes(),
+                    "pvc-zeros_0123456789ab", new byte[sealed.length()]);
+            for (Map.Entry<String, byte[]> entry : torn.entrySet()) {
+                Path dir = Files.createDirectories(volumes.resolve(entry.getKey()).resolve("data"));
+                Files.write(dir.resolveSibling("volume.properties"), entry.getValue());
+            }
+
+            try (InProcessDriver after = InProcessDriver.start(root.path(), disks)) {
+                assertEquals(List.of(keeper, older).stream().sorted().toList(), list(volumes),
+                        "the torn creations are gone, the whole volumes kept");
+                ListVolumesResponse listed = after.controller().listVolumes(ListVolumesRequest.getDefaultInstance());
+                assertEquals(Set.of(keeperId, olderId), listed.getEntriesList().stream()
+                        .map(e -> e.getVolume().getVolumeId()).collect(Collectors.toSet()));
+                // A CreateVolume retried for a torn creation makes the volume anew.
+                Volume retried = after.controller().createVolume(Csi.create("pvc-empty", 16 * MIB, "dir", DIR))
+                        .getVolume();
+                assertTrue(Files.isDirectory(volumes.resolve(retried.getVolumeId()
+                        .substring(retried.getVolumeId().lastIndexOf(':') + 1)).resolve("data")));
+            }
+        }
+    }
+
+    /** A sealed file whose seal does not match is damaged, not torn: the volume is refused, never removed. */
+    @Test
+    void aSealedMetadataFileThatDoesNotMatchItsSealIsNeverRemoved() throws IOException {
+        try (TestRoot root = TestRoot.create("damaged")) {
+            Path disk = root.dir("disks/d1");
+            Path volumes = disk.resolve("volumes");
+            Map<String, Path> disks = Map.of("d1", disk);
+            String id;
+            try (InProcessDriver before = InProcessDriver.start(root.path(), disks)) {
+                id = before.controller().createVolume(Csi.create("rotten", 16 * MIB, "dir", DIR)).getVolume()
+                        .getVolumeId();
+            }
+            Path volume = onlyEntry(volumes);
+            Files.writeString(volume.resolve("data/precious.txt"), "keep me");
+            Path metadata = volume.resolve("volume.properties");
+            Files.writeString(metadata, Files.readString(metadata).replace("capacityBytes=", "capacityBytes=9"));
+
+            RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> InProcessDriver.start(root.path(), disks).close());
+            assertTrue(String.valueOf(refused.getMessage()).contains("damaged")
+                    || String.valueOf(refused.getCause()).contains("damaged"), refused.toString());
+            assertEquals("keep me", Files.readString(volume.resolve("data/precious.txt")), id);
+        }
+    }
+
     @Test
     void aSparseImageFromAnOlderDriverGetsItsBlocksAtStart() throws IOException {
         try (TestRoot root = TestRoot.create("sparse")) {

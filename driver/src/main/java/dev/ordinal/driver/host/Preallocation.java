@@ -2,7 +2,6 @@ package dev.ordinal.driver.host;
 
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.driver.error.DriverError;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -46,11 +45,14 @@ public final class Preallocation {
 
     /** The bytes an unprivileged writer could still take from the filesystem holding {@code path} (df's Avail). */
     public static long usableBytes(Path path) {
-        try {
-            return Files.getFileStore(path).getUsableSpace();
-        } catch (IOException e) {
-            throw new DriverError.Internal("cannot read the free space of the filesystem holding " + path + ": "
-                    + e.getMessage(), e);
+        // statvfs(2) of the path, as Files.getFileStore(path).getUsableSpace() ends with, without the FileStore's
+        // walk through /proc/mounts to find the mount first: this runs before every placement. A failure reads
+        // as 0 there, so it is told apart by asking whether the path is there.
+        long usable = path.toFile().getUsableSpace();
+        if (usable == 0 && !Files.exists(path)) {
+            throw new DriverError.Internal("cannot read the free space of the filesystem holding " + path
+                    + ": it does not exist");
         }
+        return usable;
     }
 }

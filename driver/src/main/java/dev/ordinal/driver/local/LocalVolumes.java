@@ -211,11 +211,16 @@ public final class LocalVolumes implements VolumeStore {
         }
     }
 
-    /** Makes the volume, or finishes making it; the record is durable when this returns. */
+    /**
+     * Makes the volume, or finishes making it; the record is durable when this returns. Nothing is forced until
+     * the end: the directory, the data and the sealed metadata are made, then all of it is forced in one
+     * {@link #commitNew} with the other calls in flight. A crash before that leaves no metadata or a torn one,
+     * which recovery removes as an unfinished creation.
+     */
     @Override
     public VolumeRecord create(VolumeRecord record) {
         VolumeFiles files = files(record.id());
-        makeEntry(files);
+        makeDirectory(files);
         try {
             LayoutStore.of(record.layout()).provision(files, record.capacity().bytes());
         } catch (DriverError.ResourceExhausted e) {
@@ -223,8 +228,52 @@ public final class LocalVolumes implements VolumeStore {
             remove(files);
             throw e;
         }
-        MetadataFile.write(files.metadata(), record);
+        MetadataFile.writeNew(files.metadata(), record);
+        commitNew(record, files);
         return record;
+    }
+
+    private static void makeDirectory(VolumeFiles files) {
+        try {
+            Files.createDirectories(files.dir());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot create " + files.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Filesystems whose journal makes changes durable in the order they were made: a force of one file commits every
+     * directory entry made before it (ext4's jbd2 commits the whole running transaction, xfs forces its log up to
+     * the file's last change).
+     */
+    private static final java.util.Set<String> ORDERED_JOURNALS = java.util.Set.of("ext4", "xfs");
+
+    /**
+     * Forces a new volume to disk: its metadata's contents, its directory (the entries of its data and its
+     * metadata) and the disk's {@code volumes/} directory (the volume's own entry). Whole metadata on disk must
+     * always come with the data's entry beside it: on a filesystem with an ordered journal the metadata goes first,
+     * and its one journal commit carries the directories' changes too (the two directory forces then find nothing
+     * left to commit); on any other the volume's directory goes first, at the cost of a second commit. The first
+     * two are this volume's alone and forced by this thread, alongside the other calls' (the journal commits
+     * concurrent fsyncs together); {@code volumes/} is shared, forced once per
+     * {@link dev.ordinal.driver.host.GroupCommit} pass for every call waiting on it. When another call forced
+     * {@code volumes/} first, the volume's entry may be durable before its contents: after a crash then, it is a
+     * directory without whole metadata, an unfinished creation.
+     */
+    private void commitNew(VolumeRecord record, VolumeFiles files) {
+        LocalDisk disk = disks.get(new DiskName(record.id().disk()));
+        try {
+            if (disk != null && ORDERED_JOURNALS.contains(disk.filesystem())) {
+                MetadataFile.syncFile(files.metadata());
+                MetadataFile.syncDirectory(files.dir());
+            } else {
+                MetadataFile.syncDirectory(files.dir());
+                MetadataFile.syncFile(files.metadata());
+            }
+            MetadataFile.force(List.of(files.dir().getParent()));
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot make volume " + files.dir() + " durable: " + e.getMessage(), e);
+        }
     }
 
     /** Makes the volume as a writable copy of a snapshot on the same disk (a restore), or finishes making it. */
@@ -242,14 +291,15 @@ public final class LocalVolumes implements VolumeStore {
     /** The record is durable when this returns. */
     private VolumeRecord createFrom(VolumeRecord record, VolumeFiles source) {
         VolumeFiles files = files(record.id());
-        makeEntry(files);
+        makeDirectory(files);
         try {
             LayoutStore.of(record.layout()).copy(source, files, record.capacity().bytes(), MountTable.read());
         } catch (DriverError.ResourceExhausted e) {
             remove(files);
             throw e;
         }
-        MetadataFile.write(files.metadata(), record);
+        MetadataFile.writeNew(files.metadata(), record);
+        commitNew(record, files);
         return record;
     }
 
@@ -284,14 +334,15 @@ public final class LocalVolumes implements VolumeStore {
 
     /**
      * Removes a volume's or snapshot's directory. The rename to {@code .deleting-*} makes the start of the deletion
-     * atomic: after a crash the entry is either whole or visibly being deleted, which recovery finishes.
+     * atomic: after a crash the entry is either whole or visibly being deleted, which recovery finishes. The rename
+     * is forced in a pass shared with the calls in flight (most of them change the same directory).
      */
     static void remove(VolumeFiles files) {
         Path doomed = files.dir().resolveSibling(DELETING + files.dir().getFileName());
         if (Files.exists(files.dir())) {
             try {
                 Files.move(files.dir(), doomed, StandardCopyOption.ATOMIC_MOVE);
-                MetadataFile.syncDirectory(doomed.getParent());
+                MetadataFile.force(List.of(doomed.getParent()));
             } catch (IOException e) {
                 throw new DriverError.Internal("cannot begin deletion of " + files.dir() + ": " + e.getMessage(), e);
             }

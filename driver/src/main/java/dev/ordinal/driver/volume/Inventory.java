@@ -106,6 +106,20 @@ public final class Inventory {
         }
     }
 
+    /**
+     * Runs a volume's removal as {@link #removing(Runnable)} does when it can be counted twice, that is for an
+     * image volume, the only kind whose bytes a refresh counts as held. Any other removal runs without the lock:
+     * its blocks are counted in the free space only, so a refresh sees them once whenever it runs, and the
+     * creations that refresh never wait for its fsync and recursive deletion.
+     */
+    void removing(VolumeRecord volume, Runnable removal) {
+        if (volume.layout() != Layout.IMAGE) {
+            removal.run();
+            return;
+        }
+        removing(removal);
+    }
+
     private void refreshCapacityLocked() {
         // Asked per disk, and only by a store with disks of its own: a cluster's catalog is never walked here.
         volumes.usableCapacities(this::preallocatedOn).forEach((disk, capacity) -> allocator.diskUsage(disk)

@@ -115,7 +115,7 @@ public final class VolumeService {
             if (record.isEmpty()) {
                 return;
             }
-            inventory.removing(() -> {
+            inventory.removing(record.get(), () -> {
                 inventory.volumes.delete(record.get());
                 inventory.allocator.removeAllocation(AllocationKeys.volume(record.get().csiName()));
                 inventory.volumeCatalog.remove(record.get());
