@@ -108,7 +108,7 @@ class PlacementClusterTest {
             assertTrue(nodes.contains(where[0]), where[0] + " is one of the nodes");
             assertTrue(Set.of("nvme0", "nvme1").contains(where[1]), where[1] + " is a disk of " + where[0]);
             used.add(where[0]);
-            Event placed = events("data-web-" + ordinal, "ClaimPlaced").getFirst();
+            Event placed = firstEvent("data-web-" + ordinal, "ClaimPlaced");
             assertTrue(placed.getMessage().contains("Placed on " + where[0] + "/" + where[1]) && placed.getMessage()
                     .contains("spread node/soft"), placed.getMessage());
         }
@@ -136,7 +136,7 @@ class PlacementClusterTest {
         assertTrue(IntStream.range(0, 3).allMatch(o -> placement("data-db-" + o) != null), "ordinals 0..2 placed");
         assertEquals(3, IntStream.range(0, 3).mapToObj(o -> placement("data-db-" + o).split("/")[0]).distinct().count());
         assertNull(placement("data-db-3"));
-        Event refused = events("data-db-3", "PlacementRefused").getFirst();
+        Event refused = firstEvent("data-db-3", "PlacementRefused");
         assertEquals("Warning", refused.getType());
         String message = refused.getMessage();
         assertTrue(message.contains("asked 1 GiB") && message.contains("of 3 nodes")
@@ -201,6 +201,12 @@ class PlacementClusterTest {
     private String phase(String claim) {
         var found = sts.claim(claim);
         return found == null || found.getStatus() == null ? null : found.getStatus().getPhase();
+    }
+
+    /** The Event is recorded just after the annotation it reports is written: wait for it. */
+    private Event firstEvent(String claim, String reason) {
+        await().atMost(WAIT).until(() -> !events(claim, reason).isEmpty());
+        return events(claim, reason).getFirst();
     }
 
     private List<Event> events(String claim, String reason) {
