@@ -136,10 +136,15 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             volumes.recover();
             localSnapshots.recover();
         }
+        // The node's local volumes are serialized on one set of locks, taken by its RPCs and by its agent's work.
+        // A process that is the cluster's controller too gives them a set of their own: its controller RPCs hold
+        // a volume's lock while they wait for the agent to act on that volume (as they do across processes).
+        VolumeLocks nodeLocks = settings.mode().controller() && settings.cluster().isPresent() ? new VolumeLocks()
+                : settings.locks();
         if (settings.mode().node() && settings.cluster().isPresent()) {
             ClusterSettings cluster = settings.cluster().get();
-            background.add(new NodeAgent(cluster.client(), settings.node(), volumes, localSnapshots, topology,
-                    cluster.resync(), cluster.orphanGrace(), Clock.systemUTC()).start());
+            background.add(new NodeAgent(cluster.client(), settings.node(), volumes, localSnapshots, nodeLocks,
+                    topology, cluster.resync(), cluster.orphanGrace(), Clock.systemUTC()).start());
         }
         NfsNodeService nfsNode = null;
         if (settings.mode().node()) {
@@ -152,7 +157,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             NodePaths paths = new NodePaths(settings.publishRoots(), reserved);
             CreatedPaths created = new CreatedPaths(settings.nfs().stateDir());
             NodeVolumeService localNode = new NodeVolumeService(volumes, new LocalMounts(volumes, created),
-                    settings.locks(), paths);
+                    nodeLocks, paths);
             nfsNode = new NfsNodeService(settings.nfs(), settings.locks(), paths, created, Clock.systemUTC());
             // As on the controller side: the local backend is the default, each other backend one entry.
             NodeRouter backends = new NodeRouter(localNode, List.of(nfsNode));

@@ -17,12 +17,15 @@ import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +48,11 @@ import org.jboss.logging.Logger;
  * grows, snapshots and deletes them with the local backend, and writes their status; reports the node's disks
  * in its OrdinalNode; and finds volumes on its disks that no resource references. Everything it does is derived
  * from the resources and the disks, so after a restart the informers' first listing is all it needs to converge.
+ *
+ * <p>The informers' callbacks only queue the changed resource's key ({@link AgentWork}); the work reads the
+ * resource's latest state from the informer's cache and holds the same per-volume lock as the node's RPCs, so a
+ * NodeStage and the agent's work on one volume never overlap (the RPC gets ABORTED, the work is retried), while
+ * work on different volumes and the informers' event delivery go on.
  */
 public final class NodeAgent implements AutoCloseable {
 
@@ -54,6 +62,7 @@ public final class NodeAgent implements AutoCloseable {
     private final NodeName node;
     private final LocalVolumes volumes;
     private final LocalSnapshots snapshots;
+    private final VolumeLocks locks;
     private final Map<String, String> topology;
     private final Duration resync;
     private final Duration orphanGrace;
@@ -65,28 +74,38 @@ public final class NodeAgent implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final AgentWork work;
     private SharedIndexInformer<OrdinalVolume> volumeInformer;
     private SharedIndexInformer<OrdinalSnapshot> snapshotInformer;
 
     public NodeAgent(KubernetesClient client, NodeName node, LocalVolumes volumes, LocalSnapshots snapshots,
-            Map<String, String> topology, Duration resync, Duration orphanGrace, Clock clock) {
+            VolumeLocks locks, Map<String, String> topology, Duration resync, Duration orphanGrace, Clock clock) {
         this.client = client;
         this.node = node;
         this.volumes = volumes;
         this.snapshots = snapshots;
+        this.locks = locks;
         this.topology = Map.copyOf(topology);
         this.resync = resync;
         this.orphanGrace = orphanGrace;
         this.clock = clock;
+        // A node RPC holds a volume for moments (a mount, a resize): a short pause before trying again.
+        this.work = new AgentWork(node.value(), Duration.ofMillis(200), Duration.ofSeconds(10));
     }
 
     public NodeAgent start() {
         report();
         String label = Resources.nodeLabel(node.value());
+        // Made, then given their handlers, then run (which waits for the first listing): the work the handlers
+        // queue reads these fields, so they are set before any event can arrive.
         volumeInformer = client.resources(OrdinalVolume.class).withLabel(OrdinalVolume.NODE_LABEL, label)
-                .inform(handler(this::reconcile), resync.toMillis());
+                .runnableInformer(resync.toMillis());
+        volumeInformer.addEventHandler(handler("OrdinalVolume", this::reconcileVolume));
         snapshotInformer = client.resources(OrdinalSnapshot.class).withLabel(OrdinalVolume.NODE_LABEL, label)
-                .inform(handler(this::reconcile), resync.toMillis());
+                .runnableInformer(resync.toMillis());
+        snapshotInformer.addEventHandler(handler("OrdinalSnapshot", this::reconcileSnapshot));
+        volumeInformer.run();
+        snapshotInformer.run();
         timer.scheduleWithFixedDelay(this::housekeeping, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
         LOG.infof("node agent node=%s watching its volumes and snapshots (resync %s, orphan grace %s)", node,
                 resync, orphanGrace);
@@ -103,29 +122,56 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    synchronized void reconcile(OrdinalVolume resource) {
+    /** The work queued for an OrdinalVolume: its latest state in the cache, if it is still there. */
+    private void reconcileVolume(String key) {
+        OrdinalVolume resource = volumeInformer.getStore().getByKey(key);
+        if (resource != null) {
+            reconcile(resource);
+        }
+    }
+
+    private void reconcileSnapshot(String key) {
+        OrdinalSnapshot resource = snapshotInformer.getStore().getByKey(key);
+        if (resource != null) {
+            reconcile(resource);
+        }
+    }
+
+    /** Throws {@link DriverError.Aborted}, before touching anything, while a node RPC holds the volume. */
+    void reconcile(OrdinalVolume resource) {
         VolumeRecord wanted = Resources.volume(resource);
         if (!wanted.id().node().equals(node.value())) {
             return;
         }
-        if (resource.getMetadata().getDeletionTimestamp() != null) {
-            if (resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)) {
-                try {
-                    volumes.delete(wanted);
-                    dropFinalizer(resource);
-                    LOG.infof("volume=%s deleted from node=%s", wanted.id(), node);
-                } catch (DriverError e) {
-                    volumeStatus(resource, Resources.FAILED, Resources.codeOf(e), e.getMessage(),
-                            wanted.capacity().bytes());
-                }
-            }
-            return;
-        }
+        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
         OrdinalVolume.Status status = resource.getStatus();
-        if (status != null && Resources.READY.equals(status.phase)
-                && status.actualSizeBytes >= wanted.capacity().bytes()) {
+        // Nothing to do is decided without the lock, so a resync never makes a node RPC wait or fail.
+        if (deleting ? !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)
+                : status != null && Resources.READY.equals(status.phase)
+                        && status.actualSizeBytes >= wanted.capacity().bytes()) {
             return;
         }
+        try (VolumeLocks.Held lock = locks.acquire(wanted.id().toString(),
+                "node agent " + (deleting ? "deleting" : "making") + " it")) {
+            if (deleting) {
+                delete(resource, wanted);
+            } else {
+                make(resource, wanted);
+            }
+        }
+    }
+
+    private void delete(OrdinalVolume resource, VolumeRecord wanted) {
+        try {
+            volumes.delete(wanted);
+            dropFinalizer(resource);
+            LOG.infof("volume=%s deleted from node=%s", wanted.id(), node);
+        } catch (DriverError e) {
+            volumeStatus(resource, Resources.FAILED, Resources.codeOf(e), e.getMessage(), wanted.capacity().bytes());
+        }
+    }
+
+    private void make(OrdinalVolume resource, VolumeRecord wanted) {
         Optional<VolumeRecord> existing = volumes.read(wanted.id());
         try {
             VolumeRecord made;
@@ -148,25 +194,37 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    synchronized void reconcile(OrdinalSnapshot resource) {
+    /** As for a volume, under the snapshot's own lock (the controller's key for it too). */
+    void reconcile(OrdinalSnapshot resource) {
         SnapshotRecord wanted = Resources.snapshot(resource);
         if (!wanted.id().node().equals(node.value())) {
             return;
         }
-        if (resource.getMetadata().getDeletionTimestamp() != null) {
-            if (resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)) {
-                try {
-                    snapshots.delete(wanted);
-                    dropFinalizer(resource);
-                } catch (DriverError e) {
-                    snapshotStatus(resource, Resources.FAILED, false, Resources.codeOf(e), e.getMessage());
-                }
+        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
+        if (deleting ? !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)
+                : resource.getStatus() != null && resource.getStatus().readyToUse) {
+            return;
+        }
+        try (VolumeLocks.Held lock = locks.acquire(wanted.id().toString(),
+                "node agent " + (deleting ? "deleting" : "making") + " it")) {
+            if (deleting) {
+                delete(resource, wanted);
+            } else {
+                make(resource, wanted);
             }
-            return;
         }
-        if (resource.getStatus() != null && resource.getStatus().readyToUse) {
-            return;
+    }
+
+    private void delete(OrdinalSnapshot resource, SnapshotRecord wanted) {
+        try {
+            snapshots.delete(wanted);
+            dropFinalizer(resource);
+        } catch (DriverError e) {
+            snapshotStatus(resource, Resources.FAILED, false, Resources.codeOf(e), e.getMessage());
         }
+    }
+
+    private void make(OrdinalSnapshot resource, SnapshotRecord wanted) {
         try {
             if (snapshots.read(wanted.id()).isEmpty()) {
                 snapshots.create(wanted, localVolume(wanted.source().toString()));
@@ -237,6 +295,8 @@ public final class NodeAgent implements AutoCloseable {
      * Volumes and snapshots on this node's disks that no resource references: reported (metric and event) when
      * first seen, and deleted only once they have stayed unreferenced for the grace period, are not in use, and
      * were made longer ago than the grace period (so a creation racing with this check is never taken for a leak).
+     * An orphan a node RPC holds right now is left for the next pass. Synchronized only against itself (the timer
+     * and a test driving {@link #housekeeping}): volume work goes by the per-volume locks.
      */
     synchronized void checkLeaks() {
         if (volumeInformer == null || !volumeInformer.hasSynced() || !snapshotInformer.hasSynced()) {
@@ -283,7 +343,7 @@ public final class NodeAgent implements AutoCloseable {
         if (first.plus(orphanGrace).isAfter(now) || createdAt.plus(orphanGrace).isAfter(now)) {
             return;
         }
-        try {
+        try (VolumeLocks.Held lock = locks.acquire(id, "node agent deleting it as an orphan")) {
             delete.run();
             unreferenced.remove(id);
             event("OrphanDeleted", what + " stayed unreferenced for " + orphanGrace + " and was deleted");
@@ -334,7 +394,7 @@ public final class NodeAgent implements AutoCloseable {
         patchStatus(() -> client.resource(resource).patchStatus());
     }
 
-    private void dropFinalizer(io.fabric8.kubernetes.api.model.HasMetadata resource) {
+    private void dropFinalizer(HasMetadata resource) {
         try {
             client.resource(resource).edit(r -> {
                 r.getMetadata().getFinalizers().remove(OrdinalVolume.FINALIZER);
@@ -374,42 +434,42 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    private static <T> ResourceEventHandler<T> handler(Consumer<T> reconcile) {
+    /** Records which resource changed; the work runs on {@link AgentWork}'s threads, never on the informer's. */
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(String kind,
+            Consumer<String> reconcile) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T resource) {
-                run(reconcile, resource);
+                queue(resource);
             }
 
             @Override
             public void onUpdate(T before, T after) {
-                run(reconcile, after);
+                queue(after);
             }
 
             @Override
             public void onDelete(T resource, boolean unknownFinalState) {
                 // The finalizer guarantees an update with a deletion timestamp first; that is where data goes.
             }
-        };
-    }
 
-    private static <T> void run(Consumer<T> reconcile, T resource) {
-        try {
-            reconcile.accept(resource);
-        } catch (RuntimeException e) {
-            // The informer's next resync tries again.
-            LOG.warnf(e, "reconcile failed");
-        }
+            private void queue(T resource) {
+                String key = Cache.metaNamespaceKeyFunc(resource);
+                work.submit(kind + " " + key, () -> reconcile.accept(key));
+            }
+        };
     }
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        // No new events first, then no new housekeeping, then the volume work in flight finishes.
         if (volumeInformer != null) {
             volumeInformer.close();
         }
         if (snapshotInformer != null) {
             snapshotInformer.close();
         }
+        timer.shutdownNow();
+        work.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ordinal.driver.local;
 
+import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountEntry;
 import dev.ordinal.driver.host.MountTable;
 import dev.ordinal.driver.host.RootedPath;
@@ -33,5 +34,22 @@ abstract sealed class BoundTreeStore implements LayoutStore permits DirStore, Su
     @Override
     public Optional<MountEntry> expectedTree(VolumeFiles files, MountTable mounts) {
         return mounts.treeOf(files.data());
+    }
+
+    /** A tree has no device: block access is made only of images (the controller refuses anything else). */
+    @Override
+    public Optional<Path> blockDevice(VolumeFiles files) {
+        return Optional.empty();
+    }
+
+    @Override
+    public Path readOnlyBlockDevice(VolumeFiles files) {
+        throw new DriverError.FailedPrecondition("volume " + files.dir().getFileName() + " is a directory tree, "
+                + "not an image: it has no block device to publish");
+    }
+
+    @Override
+    public void releaseReadOnlyBlockDevices(VolumeFiles files, MountTable mounts) {
+        // No device was ever attached.
     }
 }

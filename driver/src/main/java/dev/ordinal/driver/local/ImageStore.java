@@ -334,7 +334,8 @@ final class ImageStore implements LayoutStore {
     }
 
     /** The loop device a read-write block publish binds onto its target, present only while the volume is staged. */
-    static Optional<Path> device(VolumeFiles files) {
+    @Override
+    public Optional<Path> blockDevice(VolumeFiles files) {
         return LoopDevices.writable(files.image());
     }
 
@@ -345,7 +346,8 @@ final class ImageStore implements LayoutStore {
      * every write to a loop device attached read-only, whichever node it is reached through. Read-write targets of
      * the same volume keep the read-write device.
      */
-    static Path readOnlyDevice(VolumeFiles files) {
+    @Override
+    public Path readOnlyBlockDevice(VolumeFiles files) {
         return LoopDevices.attachReadOnly(files.image());
     }
 
@@ -354,10 +356,11 @@ final class ImageStore implements LayoutStore {
      * failed read-only publish, and at recovery for those a crash left between the attach and the bind or between
      * the unbind and the detach.
      */
-    static void releaseUnboundReadOnly(Path image, MountTable mounts) {
-        for (Path device : LoopDevices.readOnlyDevices(image)) {
+    @Override
+    public void releaseReadOnlyBlockDevices(VolumeFiles files, MountTable mounts) {
+        for (Path device : LoopDevices.readOnlyDevices(files.image())) {
             if (mounts.mountsOfDevice(device).isEmpty() && mounts.bindMountsOf(device).isEmpty()) {
-                LoopDevices.detach(device, image);
+                LoopDevices.detach(device, files.image());
             }
         }
     }

@@ -69,4 +69,13 @@ sealed interface LayoutStore permits ImageStore, BoundTreeStore {
      * size. Returns false when that has to wait for the next stage.
      */
     boolean growInPlace(VolumeFiles files, VolumeRecord record, Path volumePath, MountTable mounts);
+
+    /** For block access: the read-write device a stage made for the volume, while it exists. */
+    Optional<Path> blockDevice(VolumeFiles files);
+
+    /** For a read-only block publish: a device of the volume through which the kernel refuses every write. */
+    Path readOnlyBlockDevice(VolumeFiles files);
+
+    /** Undoes {@link #readOnlyBlockDevice} for the devices no target binds any more; what is gone is fine. */
+    void releaseReadOnlyBlockDevices(VolumeFiles files, MountTable mounts);
 }

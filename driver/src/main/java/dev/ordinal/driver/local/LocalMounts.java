@@ -156,7 +156,7 @@ public final class LocalMounts {
         requireBacking(store, files, record.id());
         MountTable mounts = MountTable.read();
         if (record.block()) {
-            publishBlock(record, files, target, readOnly, capability, mounts);
+            publishBlock(record, store, files, target, readOnly, capability, mounts);
             return;
         }
         Optional<MountEntry> expected = store.expectedTree(files, mounts);
@@ -188,9 +188,9 @@ public final class LocalMounts {
      * or for a read-only publish a read-only device of its own over the same image, so that the kernel refuses the
      * pod's writes (a read-only bind of a device node would not: it protects the node, not the device).
      */
-    private void publishBlock(VolumeRecord record, VolumeFiles files, RootedPath target, boolean readOnly,
-            VolumeCapability capability, MountTable mounts) {
-        Path staged = ImageStore.device(files).orElseThrow(() -> new DriverError.FailedPrecondition(
+    private void publishBlock(VolumeRecord record, LayoutStore store, VolumeFiles files, RootedPath target,
+            boolean readOnly, VolumeCapability capability, MountTable mounts) {
+        Path staged = store.blockDevice(files).orElseThrow(() -> new DriverError.FailedPrecondition(
                 "block volume " + record.id() + " is not staged (no loop device); call NodeStageVolume first"));
         Optional<MountEntry> current = mounts.at(target.path());
         if (current.isPresent()) {
@@ -215,12 +215,12 @@ public final class LocalMounts {
             requireSingleWriter(record, capability, mounts, stagedTree.get(), null, target);
         }
         makeTarget(record, target);
-        Path source = readOnly ? ImageStore.readOnlyDevice(files) : staged;
+        Path source = readOnly ? store.readOnlyBlockDevice(files) : staged;
         try {
             Mounter.bind(RootedPath.own(source), target, readOnly, capability.mountFlags());
         } catch (RuntimeException e) {
             if (readOnly) {
-                ImageStore.releaseUnboundReadOnly(files.image(), MountTable.read());
+                store.releaseReadOnlyBlockDevices(files, MountTable.read());
             }
             throw e;
         }
@@ -262,7 +262,7 @@ public final class LocalMounts {
         if (record.block()) {
             // A read-only publish had a device of its own; the last read-only target takes it away. A retry (or a
             // crash between the unmount and here) finds it unbound and detaches it then.
-            ImageStore.releaseUnboundReadOnly(files.image(), mounts);
+            store.releaseReadOnlyBlockDevices(files, mounts);
         }
     }
 

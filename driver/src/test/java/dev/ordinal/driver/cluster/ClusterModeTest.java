@@ -86,6 +86,8 @@ class ClusterModeTest {
     private final Map<String, DriverAssembly> nodes = new HashMap<>();
     /** Each node's metrics, as its /q/metrics would show them. */
     private final Map<String, SimpleMeterRegistry> metrics = new HashMap<>();
+    /** Each driver's per-volume locks, as its RPCs take them. */
+    private final Map<String, VolumeLocks> locks = new HashMap<>();
     private ControllerGrpc.ControllerBlockingStub controller;
 
     @BeforeEach
@@ -121,6 +123,7 @@ class ClusterModeTest {
         running.clear();
         nodes.clear();
         metrics.clear();
+        locks.clear();
         KubernetesClient client = server.createClient();
         for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
             volume.getMetadata().setFinalizers(List.of());
@@ -258,6 +261,35 @@ class ClusterModeTest {
                 .resolve(snapshotId.substring(snapshotId.lastIndexOf(':') + 1))));
     }
 
+    @Test
+    void theAgentLeavesAVolumeANodeRpcHoldsAndMakesOthersMeanwhile() throws Exception {
+        Volume held = pinned("held", 10 * MIB, "node-a");
+        // A NodeStage of the volume in flight on node-a: it holds the volume's lock, as the node service does.
+        VolumeLocks.Held stage = locks.get("node-a").acquire(held.getVolumeId(), "NodeStageVolume");
+        ControllerGrpc.ControllerBlockingStub impatient = inProcess(running(DriverAssembly.build(
+                settings(DriverMode.CONTROLLER, "impatient", List.of(), Duration.ofMillis(500)))));
+        ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(held.getVolumeId()).setCapacityRange(CapacityRange.newBuilder()
+                        .setRequiredBytes(20 * MIB)).build();
+        // The agent does not grow a volume under a node RPC; the controller's wait runs out and says retry.
+        assertStatus(Status.Code.ABORTED, () -> impatient.controllerExpandVolume(grow));
+
+        // Meanwhile the same agent makes another volume: its informer and its other workers do not wait.
+        Volume other = pinned("other", 10 * MIB, "node-a");
+        assertTrue(Files.isDirectory(dataOf(other)));
+        assertEquals(10 * MIB, resource(held).getStatus().actualSizeBytes);
+
+        // The RPC done, the agent grows the volume by itself, and the retried expansion finds it grown.
+        stage.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> resource(held).getStatus().actualSizeBytes == 20 * MIB);
+        assertEquals(20 * MIB, controller.controllerExpandVolume(grow).getCapacityBytes());
+    }
+
+    private DriverAssembly running(DriverAssembly assembly) {
+        running.add(assembly);
+        return assembly;
+    }
+
     private double unreferencedGauge(String node) {
         return metrics.get(node).get("ordinal.orphans").tags("node", node, "disk", "d1", "kind", "unreferenced")
                 .gauge().value();
@@ -310,8 +342,10 @@ class ClusterModeTest {
     }
 
     private DriverAssembly.Settings settings(DriverMode mode, String node, List<LocalDisk> disks, Duration wait) {
+        VolumeLocks driverLocks = new VolumeLocks();
+        locks.put(node, driverLocks);
         return new DriverAssembly.Settings(mode, new NodeName(node), disks, List.of(root.path()), Map.of(), 0,
-                Capacity.ofMiB(64), "test", new VolumeLocks(),
+                Capacity.ofMiB(64), "test", driverLocks,
                 dev.ordinal.driver.nfs.NfsSettings.none(root.path().resolve(node + "/state")),
                 Optional.of(new ClusterSettings(server.createClient(), wait, Duration.ofSeconds(1),
                         Duration.ofSeconds(1))));
