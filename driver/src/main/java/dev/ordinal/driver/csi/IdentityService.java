@@ -1,6 +1,7 @@
 package dev.ordinal.driver.csi;
 
 import com.google.protobuf.BoolValue;
+import dev.ordinal.contract.Api;
 import dev.ordinal.csi.v1.GetPluginCapabilitiesRequest;
 import dev.ordinal.csi.v1.GetPluginCapabilitiesResponse;
 import dev.ordinal.csi.v1.GetPluginInfoRequest;
@@ -15,7 +16,7 @@ import java.util.function.BooleanSupplier;
 /** CSI Identity: who the plugin is, what it offers, and whether it is ready (every configured disk usable). */
 public final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
-    public static final String DRIVER_NAME = "ordinal.csi.dev";
+    public static final String DRIVER_NAME = Api.DRIVER_NAME;
 
     private final GetPluginInfoResponse info;
     private final GetPluginCapabilitiesResponse capabilities;
