@@ -274,8 +274,10 @@ class RealPlacementAndUninstallTest {
         for (HasMetadata object : deleted) {
             live(object).delete();
         }
-        await().atMost(WAIT).until(() -> api.pods().inNamespace(OrdinalInstall.NAMESPACE).list().getItems().isEmpty());
-        // The Pods are gone: their containers (here, processes) stop as kubelet would stop them.
+        // The garbage collector deletes the workloads' Pods; kubelet stops the containers of a Pod being deleted, so
+        // the processes that stand for them stop here.
+        await().atMost(WAIT).until(() -> api.pods().inNamespace(OrdinalInstall.NAMESPACE).list().getItems().stream()
+                .allMatch(p -> p.getMetadata().getDeletionTimestamp() != null));
         for (ChildProcess process : List.copyOf(cluster.controlPlane().processes())) {
             if (process.name().startsWith("driver-") || process.name().startsWith("csi-")
                     || process.name().equals("ordinal-controller")) {
