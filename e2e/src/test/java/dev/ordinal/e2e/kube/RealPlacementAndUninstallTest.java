@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -270,7 +272,7 @@ class RealPlacementAndUninstallTest {
         assertTrue(kinds(deleted).containsAll(Set.of("Deployment", "DaemonSet", "CSIDriver", "StorageClass",
                 "ClusterRole", "ServiceAccount")), kinds(deleted).toString());
         // helm deletes in the reverse of its install order: workloads first, RBAC and accounts last.
-        java.util.Collections.reverse(deleted);
+        Collections.reverse(deleted);
         for (HasMetadata object : deleted) {
             live(object).delete();
         }
@@ -317,7 +319,7 @@ class RealPlacementAndUninstallTest {
     }
 
     /** The live object of a rendered one: namespaced ones without a namespace are in the release's (`-n`). */
-    private io.fabric8.kubernetes.client.dsl.Resource<HasMetadata> live(HasMetadata object) {
+    private Resource<HasMetadata> live(HasMetadata object) {
         boolean namespaced = api.getApiResources(object.getApiVersion()).getResources().stream()
                 .filter(r -> r.getKind().equals(object.getKind())).findFirst().orElseThrow().getNamespaced();
         return namespaced ? api.resource(object).inNamespace(Optional.ofNullable(object.getMetadata().getNamespace())
