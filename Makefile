@@ -37,7 +37,7 @@ deps:
 kube-tools:
 	@hack/get-kube-tools.sh
 
-## e2e: Ordinal on a real Kubernetes built from Go modules (dev.ordinal.e2e.kube.RealKubernetesTest): etcd,
+## e2e: Ordinal on a real Kubernetes built from Go modules (dev.ordinal.e2e.kube.Real*Test): etcd,
 ##      kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes and the chart's sidecars, Ordinal
 ##      installed from its chart. The first run builds the tools (long); later runs reuse them.
 E2E_FLAGS := -De2e.excludedGroups= -Dgroups=real-kubernetes -Dsurefire.failIfNoSpecifiedTests=false
