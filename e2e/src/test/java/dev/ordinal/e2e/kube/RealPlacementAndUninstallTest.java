@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -87,33 +88,28 @@ class RealPlacementAndUninstallTest {
     /**
      * An Immediate class with {@code spread: zone/soft}: the companion controller places each ordinal's claim in a
      * zone of its own before any Pod is scheduled (a ClaimPlaced Event), csi-provisioner makes the volume there, and
-     * kube-scheduler puts each Pod on its volume's node. Then that node of ordinal 1 is lost: its node plugin stops
-     * and its Node object is deleted. With {@code ordinal.csi.dev/node-loss-timeout} on the set, the companion
-     * releases the ordinal (NodeLost on the set, ClaimReleased on the claim), the StatefulSet controller makes the
-     * claim and Pod again, the new claim is placed on a node that still exists, and the old volume (class policy
-     * Delete) is deleted without its node: its PV and OrdinalVolume go.
+     * kube-scheduler puts each Pod on its volume's node. A second set, of the chart's Retain class
+     * (WaitForFirstConsumer), has one Pod, which kube-scheduler places. Then that Pod's node, which holds one ordinal
+     * of each set, is lost: its node plugin stops and its Node object is deleted. Both sets carry
+     * {@code ordinal.csi.dev/node-loss-timeout}, so the companion releases their ordinals on that node (NodeLost on
+     * the set, ClaimReleased on the claim) and the StatefulSet controller
+     * makes the claims and Pods again on nodes that exist. The Delete class's old volume is deleted without its node
+     * (PV and OrdinalVolume go); the Retain class's stays Released with its OrdinalVolume, and the new claim is
+     * marked {@code ordinal.csi.dev/rebind: skipped} with a RebindSkipped Event, as controller/README.md says.
      */
     @Test
     @Order(1)
-    void immediateBindingSpreadsOrdinalsOverZonesAndALostNodesOrdinalIsMadeAgainElsewhere() {
+    void immediateBindingSpreadsOrdinalsOverZonesAndALostNodesOrdinalsAreMadeAgainElsewhere() {
         String ns = namespace("spread");
         api.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
                 .withName("ordinal-spread").endMetadata().withProvisioner(OrdinalInstall.DRIVER)
                 .withVolumeBindingMode("Immediate").withReclaimPolicy("Delete")
                 .withParameters(Map.of("layout", "dir", "spread", "zone/soft")).build()).create();
-        api.resource(new StatefulSetBuilder().withNewMetadata().withName("kv").withNamespace(ns)
-                .addToAnnotations("ordinal.csi.dev/node-loss-timeout", "5s").endMetadata()
-                .withNewSpec().withServiceName("kv").withReplicas(3).withPodManagementPolicy("Parallel")
-                .withNewSelector().addToMatchLabels("app", "kv").endSelector()
-                .withNewTemplate().withNewMetadata().addToLabels("app", "kv").endMetadata().withNewSpec()
-                .addNewContainer().withName("kv").withImage("etcd").addNewVolumeMount().withName("data")
-                .withMountPath("/data").endVolumeMount().endContainer().endSpec().endTemplate()
-                .addNewVolumeClaimTemplate().withNewMetadata().withName("data").endMetadata().withNewSpec()
-                .withStorageClassName("ordinal-spread").withAccessModes("ReadWriteOnce").withNewResources()
-                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().endVolumeClaimTemplate()
-                .endSpec().build()).create();
+        api.resource(nodeLossStatefulSet(ns, "kv", 3, "ordinal-spread")).create();
+        api.resource(nodeLossStatefulSet(ns, "rt", 1, "ordinal-retain")).create();
 
-        await().atMost(WAIT).until(() -> runningPods(ns, "kv").size() == 3);
+        await().atMost(WAIT).until(() -> runningPods(ns, "kv").size() == 3 && runningPods(ns, "rt").size() == 1);
+        String lost = api.pods().inNamespace(ns).withName("rt-0").get().getSpec().getNodeName();
         Map<Integer, String> nodeOfOrdinal = new TreeMap<>();
         for (int ordinal = 0; ordinal < 3; ordinal++) {
             PersistentVolumeClaim claim = claim(ns, "data-kv-" + ordinal);
@@ -127,12 +123,14 @@ class RealPlacementAndUninstallTest {
             assertEquals(node, api.pods().inNamespace(ns).withName("kv-" + ordinal).get().getSpec().getNodeName(),
                     "kube-scheduler followed the volume's node affinity");
             assertTrue(events(ns, claim.getMetadata().getName()).stream()
-                    .anyMatch(e -> "ClaimPlaced".equals(e.getReason())), messages(ns, claim.getMetadata().getName()).toString());
+                    .anyMatch(e -> "ClaimPlaced".equals(e.getReason())), messages(ns, claim.getMetadata().getName())
+                    .toString());
             nodeOfOrdinal.put(ordinal, node);
         }
         for (OrdinalVolume volume : ordinalVolumes(ns)) {
-            assertEquals(nodeOfOrdinal.get(volume.getSpec().ordinal), volume.getSpec().node,
-                    "the OrdinalVolume of ordinal " + volume.getSpec().ordinal + " is on its PV's node");
+            String set = volume.getSpec().claimName.split("-")[1];
+            assertEquals(set.equals("kv") ? nodeOfOrdinal.get(volume.getSpec().ordinal) : lost, volume.getSpec().node,
+                    "the OrdinalVolume of " + volume.getSpec().claimName + " is on its PV's node");
         }
         Set<String> zones = new HashSet<>();
         nodeOfOrdinal.values().forEach(node -> zones.add(api.nodes().withName(node).get().getMetadata().getLabels()
@@ -141,35 +139,50 @@ class RealPlacementAndUninstallTest {
         assertEquals(3, zones.size(), "one ordinal per zone: " + nodeOfOrdinal);
 
         // Node loss: the node's plugin goes with it, then its Node object.
-        String lost = nodeOfOrdinal.get(1);
-        PersistentVolumeClaim before = claim(ns, "data-kv-1");
-        String oldVolume = before.getSpec().getVolumeName();
+        int lostOrdinal = nodeOfOrdinal.entrySet().stream().filter(e -> e.getValue().equals(lost)).findFirst()
+                .orElseThrow().getKey();
+        String lostClaim = "data-kv-" + lostOrdinal;
+        PersistentVolumeClaim kvBefore = claim(ns, lostClaim);
+        PersistentVolumeClaim rtBefore = claim(ns, "data-rt-0");
+        String kvOldVolume = kvBefore.getSpec().getVolumeName();
+        String rtOldVolume = rtBefore.getSpec().getVolumeName();
         stopProcess("driver-" + lost);
         api.nodes().withName(lost).delete();
 
-        await().atMost(WAIT).until(() -> {
-            PersistentVolumeClaim again = claim(ns, "data-kv-1");
-            return again != null && !again.getMetadata().getUid().equals(before.getMetadata().getUid())
-                    && "Bound".equals(again.getStatus().getPhase());
-        });
-        PersistentVolumeClaim again = claim(ns, "data-kv-1");
-        String newNode = nodeAffinity(api.persistentVolumes().withName(again.getSpec().getVolumeName()).get());
-        assertNotEquals(lost, newNode, "ordinal 1 is made again on a node that exists");
-        await().atMost(WAIT).until(() -> runningPods(ns, "kv").size() == 3);
-        assertEquals(newNode, api.pods().inNamespace(ns).withName("kv-1").get().getSpec().getNodeName());
-        assertEquals(nodeOfOrdinal.get(0), api.pods().inNamespace(ns).withName("kv-0").get().getSpec().getNodeName(),
-                "the other ordinals stay where they were");
-        assertTrue(events(ns, "kv").stream().anyMatch(e -> "NodeLost".equals(e.getReason())
-                && e.getMessage().contains(lost)), "a NodeLost Event on the StatefulSet: " + messages(ns, "kv"));
-        assertTrue(events(ns, "data-kv-1").stream().anyMatch(e -> "ClaimReleased".equals(e.getReason())
-                && e.getMessage().contains(oldVolume)), "a ClaimReleased Event: " + messages(ns, "data-kv-1"));
+        await().atMost(WAIT).until(() -> madeAgainAndBound(ns, kvBefore) && madeAgainAndBound(ns, rtBefore));
+        await().atMost(WAIT).until(() -> runningPods(ns, "kv").size() == 3 && runningPods(ns, "rt").size() == 1);
+        for (PersistentVolumeClaim before : List.of(kvBefore, rtBefore)) {
+            String name = before.getMetadata().getName();
+            PersistentVolumeClaim again = claim(ns, name);
+            String node = nodeAffinity(api.persistentVolumes().withName(again.getSpec().getVolumeName()).get());
+            assertNotEquals(lost, node, name + " is made again on a node that exists");
+            String pod = name.substring("data-".length());
+            assertEquals(node, api.pods().inNamespace(ns).withName(pod).get().getSpec().getNodeName(), pod);
+            String set = pod.substring(0, pod.indexOf('-'));
+            assertTrue(events(ns, set).stream().anyMatch(e -> "NodeLost".equals(e.getReason())
+                    && e.getMessage().contains(lost)), "a NodeLost Event on " + set + ": " + messages(ns, set));
+            assertTrue(events(ns, name).stream().anyMatch(e -> "ClaimReleased".equals(e.getReason())
+                    && e.getMessage().contains(before.getSpec().getVolumeName())),
+                    "a ClaimReleased Event: " + messages(ns, name));
+        }
+        nodeOfOrdinal.forEach((ordinal, node) -> assertTrue(ordinal == lostOrdinal || node.equals(api.pods()
+                .inNamespace(ns).withName("kv-" + ordinal).get().getSpec().getNodeName()),
+                "the other ordinals stay where they were"));
 
-        // The old volume's class deletes it; its node will never answer, so the driver lets it go without.
-        await().atMost(WAIT).untilAsserted(() -> assertNull(api.persistentVolumes().withName(oldVolume).get(),
-                "the lost node's PV is deleted: " + events("default", oldVolume).stream()
+        // The Delete class's old volume is deleted; its node will never answer, so the driver lets it go without.
+        await().atMost(WAIT).untilAsserted(() -> assertNull(api.persistentVolumes().withName(kvOldVolume).get(),
+                "the lost node's PV is deleted: " + events("default", kvOldVolume).stream()
                         .map(e -> e.getReason() + ": " + e.getMessage()).toList()));
-        await().atMost(WAIT).until(() -> ordinalVolumes(ns).stream().noneMatch(v -> lost.equals(v.getSpec().node)));
-        assertEquals(3, ordinalVolumes(ns).size(), "one volume per ordinal");
+        await().atMost(WAIT).until(() -> ordinalVolumes(ns).stream().noneMatch(v -> lost.equals(v.getSpec().node)
+                && v.getSpec().claimName.equals(lostClaim)));
+        // The Retain class's stays Released, with its OrdinalVolume; the new claim asked for a new volume.
+        assertEquals("Released", api.persistentVolumes().withName(rtOldVolume).get().getStatus().getPhase());
+        assertEquals(1, ordinalVolumes(ns).stream().filter(v -> lost.equals(v.getSpec().node)).count(),
+                "only the Retain volume is left on the lost node");
+        assertEquals("skipped", claim(ns, "data-rt-0").getMetadata().getAnnotations().get("ordinal.csi.dev/rebind"));
+        assertTrue(events(ns, "data-rt-0").stream().anyMatch(e -> "RebindSkipped".equals(e.getReason())
+                && e.getMessage().contains(rtOldVolume)), "a RebindSkipped Event: " + messages(ns, "data-rt-0"));
+        assertEquals(5, ordinalVolumes(ns).size(), "one volume per ordinal, and the Retained one");
     }
 
     /**
@@ -324,6 +337,28 @@ class RealPlacementAndUninstallTest {
                 .filter(r -> r.getKind().equals(object.getKind())).findFirst().orElseThrow().getNamespaced();
         return namespaced ? api.resource(object).inNamespace(Optional.ofNullable(object.getMetadata().getNamespace())
                 .orElse(OrdinalInstall.NAMESPACE)) : api.resource(object);
+    }
+
+    /** A StatefulSet opted in to node loss, its ordinals released 5 s after their node is gone. */
+    private static StatefulSet nodeLossStatefulSet(String ns, String name, int replicas, String storageClass) {
+        return new StatefulSetBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                .addToAnnotations("ordinal.csi.dev/node-loss-timeout", "5s").endMetadata()
+                .withNewSpec().withServiceName(name).withReplicas(replicas).withPodManagementPolicy("Parallel")
+                .withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata().withNewSpec()
+                .addNewContainer().withName(name).withImage("etcd").addNewVolumeMount().withName("data")
+                .withMountPath("/data").endVolumeMount().endContainer().endSpec().endTemplate()
+                .addNewVolumeClaimTemplate().withNewMetadata().withName("data").endMetadata().withNewSpec()
+                .withStorageClassName(storageClass).withAccessModes("ReadWriteOnce").withNewResources()
+                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().endVolumeClaimTemplate()
+                .endSpec().build();
+    }
+
+    /** The claim exists again (another uid than {@code before}) and is Bound. */
+    private boolean madeAgainAndBound(String ns, PersistentVolumeClaim before) {
+        PersistentVolumeClaim again = claim(ns, before.getMetadata().getName());
+        return again != null && !again.getMetadata().getUid().equals(before.getMetadata().getUid())
+                && "Bound".equals(again.getStatus().getPhase());
     }
 
     private void stopProcess(String name) {
