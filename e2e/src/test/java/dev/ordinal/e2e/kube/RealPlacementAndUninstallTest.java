@@ -86,10 +86,9 @@ class RealPlacementAndUninstallTest {
     }
 
     /**
-     * An Immediate class with {@code spread: zone/soft}: each ordinal's volume is made in a zone of its own before
-     * any Pod is scheduled (the companion places each claim, with a ClaimPlaced Event; when csi-provisioner asks
-     * before that, the driver places it with the same allocator and rules), and kube-scheduler puts each Pod on its
-     * volume's node. A second set, of the chart's Retain class
+     * An Immediate class with {@code spread: zone/soft} and ordered binding: each ordinal's volume is made in a zone
+     * of its own before any Pod is scheduled (the companion admits and places each claim, with a ClaimPlaced Event),
+     * and kube-scheduler puts each Pod on its volume's node. A second set, of the chart's Retain class
      * (WaitForFirstConsumer), has one Pod, which kube-scheduler places. Then that Pod's node, which holds one ordinal
      * of each set, is lost: its node plugin stops and its Node object is deleted. Both sets carry
      * {@code ordinal.csi.dev/node-loss-timeout}, so the companion releases their ordinals on that node (NodeLost on
@@ -105,7 +104,11 @@ class RealPlacementAndUninstallTest {
         api.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
                 .withName("ordinal-spread").endMetadata().withProvisioner(OrdinalInstall.DRIVER)
                 .withVolumeBindingMode("Immediate").withReclaimPolicy("Delete")
-                .withParameters(Map.of("layout", "dir", "spread", "zone/soft")).build()).create();
+                // Ordered binding makes the driver wait for the companion's admission, which comes with its
+                // placement; without it csi-provisioner's first CreateVolume often comes first and the driver places
+                // some claims itself while the companion places others (controller/README.md, placement).
+                .withParameters(Map.of("layout", "dir", "spread", "zone/soft", "orderedBinding", "true")).build())
+                .create();
         api.resource(nodeLossStatefulSet(ns, "kv", 3, "ordinal-spread")).create();
         api.resource(nodeLossStatefulSet(ns, "rt", 1, "ordinal-retain")).create();
 
