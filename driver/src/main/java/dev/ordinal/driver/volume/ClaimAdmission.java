@@ -26,6 +26,8 @@ public final class ClaimAdmission {
     static final String ADMITTED = "ordinal.csi.dev/admitted";
     /** On a claim: {@code <node>/<disk>}, the controller's allocator decision for Immediate binding. */
     static final String PLACEMENT = "ordinal.csi.dev/placement";
+    /** On a claim: the node kube-scheduler chose (WaitForFirstConsumer). */
+    private static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
     /** On a claim: "skipped" when the controller decided not to rebind a Released volume of its ordinal. */
     static final String REBIND = "ordinal.csi.dev/rebind";
     static final String REBIND_SKIPPED = "skipped";
@@ -54,7 +56,19 @@ public final class ClaimAdmission {
 
     /** Admits the claim of a new volume, or refuses it with the reason a user can act on. */
     Admitted admit(VolumeParameters parameters) {
-        return admit(parameters.claim(), parameters.orderedBinding());
+        Admitted admitted = admit(parameters.claim(), parameters.orderedBinding());
+        if (parameters.companionPlacement() && admitted.identity().isPresent() && admitted.placement().isEmpty()) {
+            // Immediate binding only: with WaitForFirstConsumer the scheduler has chosen the node (selected-node),
+            // and the companion writes no placement.
+            boolean scheduled = directory.flatMap(d -> d.claim(admitted.claim().namespace(), admitted.claim().name()))
+                    .map(c -> c.annotations().containsKey(SELECTED_NODE)).orElse(true);
+            if (!scheduled) {
+                throw new DriverError.Aborted("claim " + admitted.claim() + " is " + admitted.identity().get()
+                        + ", placed by the companion controller (StorageClass parameter " + VolumeParameters.PLACEMENT
+                        + "=companion): waiting for its " + PLACEMENT + " annotation");
+            }
+        }
+        return admitted;
     }
 
     /**

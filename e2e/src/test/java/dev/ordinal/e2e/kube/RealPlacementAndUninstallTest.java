@@ -86,9 +86,9 @@ class RealPlacementAndUninstallTest {
     }
 
     /**
-     * An Immediate class with {@code spread: zone/soft} and ordered binding: each ordinal's volume is made in a zone
-     * of its own before any Pod is scheduled (the companion admits and places each claim, with a ClaimPlaced Event),
-     * and kube-scheduler puts each Pod on its volume's node. A second set, of the chart's Retain class
+     * An Immediate class with {@code spread: zone/soft} and {@code placement: companion}: the companion places each
+     * ordinal's claim in a zone of its own before any Pod is scheduled (a ClaimPlaced Event), the driver makes the
+     * volume there (it waits for the placement), and kube-scheduler puts each Pod on its volume's node. A second set, of the chart's Retain class
      * (WaitForFirstConsumer), has one Pod, which kube-scheduler places. Then that Pod's node, which holds one ordinal
      * of each set, is lost: its node plugin stops and its Node object is deleted. Both sets carry
      * {@code ordinal.csi.dev/node-loss-timeout}, so the companion releases their ordinals on that node (NodeLost on
@@ -104,10 +104,10 @@ class RealPlacementAndUninstallTest {
         api.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
                 .withName("ordinal-spread").endMetadata().withProvisioner(OrdinalInstall.DRIVER)
                 .withVolumeBindingMode("Immediate").withReclaimPolicy("Delete")
-                // Ordered binding makes the driver wait for the companion's admission, which comes with its
-                // placement; without it csi-provisioner's first CreateVolume often comes first and the driver places
-                // some claims itself while the companion places others (controller/README.md, placement).
-                .withParameters(Map.of("layout", "dir", "spread", "zone/soft", "orderedBinding", "true")).build())
+                // placement=companion: the driver waits for the companion's placement. Without it csi-provisioner's
+                // first CreateVolume often comes before the placement, the driver places some claims itself while
+                // the companion places others, and two ordinals can share a node (controller/README.md, placement).
+                .withParameters(Map.of("layout", "dir", "spread", "zone/soft", "placement", "companion")).build())
                 .create();
         api.resource(nodeLossStatefulSet(ns, "kv", 3, "ordinal-spread")).create();
         api.resource(nodeLossStatefulSet(ns, "rt", 1, "ordinal-retain")).create();
@@ -123,12 +123,7 @@ class RealPlacementAndUninstallTest {
             assertNull(claim.getMetadata().getAnnotations().get("volume.kubernetes.io/selected-node"),
                     "Immediate binding: no Pod chose the node");
             String node = nodeAffinity(api.persistentVolumes().withName(claim.getSpec().getVolumeName()).get());
-            if (!placement.equals(node + "/d1")) {
-                // csi-provisioner asked before the companion had placed the claim: the driver placed it itself
-                // (controller/README.md, "The placement can come too late").
-                LOG.infof("claim %s was placed on %s by the companion, after the driver had made it on %s",
-                        claim.getMetadata().getName(), placement, node);
-            }
+            assertEquals(node + "/d1", placement, "the volume is where the companion placed it");
             assertEquals(node, api.pods().inNamespace(ns).withName("kv-" + ordinal).get().getSpec().getNodeName(),
                     "kube-scheduler followed the volume's node affinity");
             assertTrue(events(ns, claim.getMetadata().getName()).stream()
