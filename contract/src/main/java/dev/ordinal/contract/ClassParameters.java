@@ -12,6 +12,13 @@ public final class ClassParameters {
     public static final String SPREAD = "spread";
     /** {@code "true"}: claims of a StatefulSet are provisioned in ordinal order (admitted by the controller). */
     public static final String ORDERED_BINDING = "orderedBinding";
+    /**
+     * {@code "companion"}: a StatefulSet's claim of Immediate binding waits for the companion controller's placement
+     * instead of being placed by the driver (two placers deciding at once do not see each other's choices).
+     * {@code "driver"}, the default: a placement on the claim is honoured, and a claim without one is placed by the
+     * driver.
+     */
+    public static final String PLACEMENT = "placement";
     /** The NFS server: a class that names one puts volumes on a share, not on nodes' disks. */
     public static final String NFS_SERVER = "server";
 

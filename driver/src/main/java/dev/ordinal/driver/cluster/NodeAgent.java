@@ -21,6 +21,8 @@ import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -69,6 +71,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Clock clock;
     /** Unreferenced volumes and snapshots by id: their disk, and when the leak check first saw them. */
     private final Map<String, Unreferenced> unreferenced = new ConcurrentHashMap<>();
+    private volatile boolean ownerUnreadableLogged;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "ordinal-node-agent");
         thread.setDaemon(true);
@@ -272,9 +275,14 @@ public final class NodeAgent implements AutoCloseable {
         status.disks = disks;
         status.heartbeat = clock.instant().toString();
         var resource = client.resources(OrdinalNode.class).withName(node.value());
-        if (resource.get() == null) {
+        OrdinalNode existing = resource.get();
+        // The Node is read only while the OrdinalNode lacks an owner: once per node, not once per report.
+        Optional<OwnerReference> owner = existing == null || existing.getMetadata().getOwnerReferences().isEmpty()
+                ? nodeOwner() : Optional.empty();
+        if (existing == null) {
             OrdinalNode fresh = new OrdinalNode();
-            fresh.setMetadata(new ObjectMetaBuilder().withName(node.value()).build());
+            fresh.setMetadata(new ObjectMetaBuilder().withName(node.value())
+                    .withOwnerReferences(owner.stream().toList()).build());
             fresh.setSpec(new OrdinalNode.Spec());
             try {
                 resource.create(fresh);
@@ -283,12 +291,42 @@ public final class NodeAgent implements AutoCloseable {
                     throw e;
                 }
             }
+        } else if (owner.isPresent()) {
+            // An OrdinalNode made before it had an owner (an upgrade), or while its Node could not be read.
+            resource.edit(current -> {
+                current.getMetadata().setOwnerReferences(new ArrayList<>(List.of(owner.get())));
+                return current;
+            });
         }
         // The whole status is replaced: a merge of lists would keep disks this node no longer has.
         resource.editStatus(current -> {
             current.setStatus(status);
             return current;
         });
+    }
+
+    /**
+     * The Kubernetes Node this agent runs on, as the owner of its OrdinalNode: when the Node object is deleted (the
+     * node is gone for good), Kubernetes' garbage collector deletes the OrdinalNode, and the controller then knows
+     * that no agent will answer for the node's volumes (ClusterVolumes.delete releases them without it). Empty when
+     * the Node cannot be read (no such Node, as outside Kubernetes; no permission): the OrdinalNode has no owner.
+     */
+    private Optional<OwnerReference> nodeOwner() {
+        try {
+            io.fabric8.kubernetes.api.model.Node kubeNode = client.nodes().withName(node.value()).get();
+            if (kubeNode == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
+                    .withName(node.value()).withUid(kubeNode.getMetadata().getUid()).build());
+        } catch (KubernetesClientException e) {
+            if (!ownerUnreadableLogged) {
+                ownerUnreadableLogged = true;
+                LOG.warnf("node=%s Node unreadable (HTTP %d), its OrdinalNode has no owner and outlives the Node"
+                        + " (deleting the Node will not release its volumes): %s", node, e.getCode(), e.getMessage());
+            }
+            return Optional.empty();
+        }
     }
 
     /**

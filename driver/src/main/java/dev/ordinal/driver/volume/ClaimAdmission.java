@@ -23,6 +23,8 @@ import org.jboss.logging.Logger;
  */
 public final class ClaimAdmission {
 
+    /** On a claim: the node kube-scheduler chose (WaitForFirstConsumer). */
+    private static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
     private static final String BOUND = "Bound";
 
     private static final Logger LOG = Logger.getLogger(ClaimAdmission.class);
@@ -46,7 +48,19 @@ public final class ClaimAdmission {
 
     /** Admits the claim of a new volume, or refuses it with the reason a user can act on. */
     Admitted admit(VolumeParameters parameters) {
-        return admit(parameters.claim(), parameters.orderedBinding());
+        Admitted admitted = admit(parameters.claim(), parameters.orderedBinding());
+        if (parameters.companionPlacement() && admitted.identity().isPresent() && admitted.placement().isEmpty()) {
+            // Immediate binding only: with WaitForFirstConsumer the scheduler has chosen the node (selected-node),
+            // and the companion writes no placement.
+            boolean scheduled = directory.flatMap(d -> d.claim(admitted.claim().namespace(), admitted.claim().name()))
+                    .map(c -> c.annotations().containsKey(SELECTED_NODE)).orElse(true);
+            if (!scheduled) {
+                throw new DriverError.Aborted("claim " + admitted.claim() + " is " + admitted.identity().get()
+                        + ", placed by the companion controller (StorageClass parameter " + VolumeParameters.PLACEMENT
+                        + "=companion): waiting for its " + Annotations.PLACEMENT + " annotation");
+            }
+        }
+        return admitted;
     }
 
     /**

@@ -18,19 +18,21 @@ import java.util.TreeMap;
  * retry (or ValidateVolumeCapabilities) with a StorageClass that differs only there still names the same volume.
  */
 public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, boolean orderedBinding,
-        ClaimRef claim, Map<String, String> defining) {
+        boolean companionPlacement, ClaimRef claim, Map<String, String> defining) {
 
     public static final String LAYOUT = ClassParameters.LAYOUT;
     public static final String FIT = ClassParameters.FIT;
     public static final String SPREAD = ClassParameters.SPREAD;
     /** "true": a StatefulSet's claims get volumes one ordinal at a time, as the companion controller admits them. */
     public static final String ORDERED_BINDING = ClassParameters.ORDERED_BINDING;
+    /** "companion" or "driver" (the default): who places a StatefulSet's claim of Immediate binding. */
+    public static final String PLACEMENT = ClassParameters.PLACEMENT;
     /** Keys external-provisioner adds with --extra-create-metadata. */
     public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
     private static final String CO_PREFIX = "csi.storage.k8s.io/";
-    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD, ORDERED_BINDING);
+    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD, ORDERED_BINDING, PLACEMENT);
 
     /** What a StorageClass without parameters gets: a size-limited image, spread over disks, replicas apart. */
     public static final Layout DEFAULT_LAYOUT = Layout.IMAGE;
@@ -45,13 +47,19 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
             if (!KNOWN.contains(key)) {
                 throw new DriverError.InvalidArgument("unknown StorageClass parameter '" + key + "'; known: "
                         + new TreeMap<>(Map.of(LAYOUT, "image|subvolume|dir", FIT, "binpack|spread", SPREAD,
-                                "node|zone|none[/hard|/soft]", ORDERED_BINDING, "true|false")));
+                                "node|zone|none[/hard|/soft]", ORDERED_BINDING, "true|false", PLACEMENT,
+                                "driver|companion")));
             }
-            if (!key.equals(ORDERED_BINDING)) {
+            if (!key.equals(ORDERED_BINDING) && !key.equals(PLACEMENT)) {
                 defining.put(key, e.getValue());
             }
         }
         boolean ordered = orderedBinding(raw.get(ORDERED_BINDING));
+        String placement = raw.getOrDefault(PLACEMENT, "driver");
+        if (!placement.equals("driver") && !placement.equals("companion")) {
+            throw new DriverError.InvalidArgument("bad StorageClass parameter: " + PLACEMENT + " must be driver or "
+                    + "companion, not '" + placement + "'");
+        }
         Layout layout = DEFAULT_LAYOUT;
         FitPolicy fit = FitPolicy.SPREAD;
         SpreadRule spread = SpreadRule.SOFT_NODE;
@@ -69,7 +77,7 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
             throw new DriverError.InvalidArgument("bad StorageClass parameter: " + e.getMessage());
         }
         ClaimRef claim = new ClaimRef(raw.get(PVC_NAMESPACE), raw.get(PVC_NAME), raw.get(PV_NAME));
-        return new VolumeParameters(layout, fit, spread, ordered, claim, defining);
+        return new VolumeParameters(layout, fit, spread, ordered, placement.equals("companion"), claim, defining);
     }
 
     /** {@code orderedBinding} checked: absent or "false" is false, "true" is true, anything else is refused. */

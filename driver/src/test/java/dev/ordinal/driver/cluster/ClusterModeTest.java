@@ -40,6 +40,8 @@ import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
 import dev.ordinal.driver.support.TestRoot;
 import dev.ordinal.driver.volume.VolumeLocks;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.BindableService;
@@ -136,6 +138,7 @@ class ClusterModeTest {
         });
         client.resources(OrdinalSnapshot.class).delete();
         client.resources(OrdinalNode.class).delete();
+        client.nodes().delete();
         root.close();
     }
 
@@ -207,6 +210,24 @@ class ClusterModeTest {
         controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId()).build());
         // The resource does not wait for an agent that will never answer; its data went with the node.
         assertNull(server.createClient().resources(OrdinalVolume.class).withName("on-b").get());
+    }
+
+    /**
+     * An agent's OrdinalNode is owned by its Kubernetes Node, so that Kubernetes' garbage collector deletes it with
+     * the Node and the controller stops waiting for that node's agent (as above). One made while its Node could not
+     * be read (here: did not exist yet; in an upgrade: made by an older agent) gets the owner at the next report.
+     */
+    @Test
+    void anAgentsOrdinalNodeIsOwnedByItsNodeOnceTheNodeCanBeRead() {
+        KubernetesClient client = server.createClient();
+        assertEquals(List.of(), client.resources(OrdinalNode.class).withName("node-a").get().getMetadata()
+                .getOwnerReferences(), "no Node object yet, so no owner");
+        Node node = client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata()
+                .build()).create();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(
+                List.of("Node/node-a/" + node.getMetadata().getUid()),
+                client.resources(OrdinalNode.class).withName("node-a").get().getMetadata().getOwnerReferences()
+                        .stream().map(r -> r.getKind() + "/" + r.getName() + "/" + r.getUid()).toList()));
     }
 
     @Test

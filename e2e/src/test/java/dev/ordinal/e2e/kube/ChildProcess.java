@@ -7,23 +7,29 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One program of the real test cluster (etcd, kube-apiserver, a sidecar, a driver) as a child process of this JVM:
  * its output in a log file of its own, its pid recorded in the cluster's pid file so that `make cluster-down` can stop
- * it even when this JVM died, and stopped with SIGTERM, then SIGKILL after ten seconds.
+ * it even when this JVM died, and stopped with SIGTERM, then SIGKILL after ten seconds. A sidecar is started again
+ * when it exits, as kubelet does ({@link #startRestarting}).
  */
 final class ChildProcess implements AutoCloseable {
 
     private final String name;
-    private final Process process;
+    private final ProcessBuilder builder;
     private final Path log;
+    private final Path pidFile;
+    private volatile Process process;
+    private volatile boolean closed;
 
-    private ChildProcess(String name, Process process, Path log) {
+    private ChildProcess(String name, ProcessBuilder builder, Path log, Path pidFile) {
         this.name = name;
-        this.process = process;
+        this.builder = builder;
         this.log = log;
+        this.pidFile = pidFile;
     }
 
     /** Starts {@code argv} (an argument array, no shell) with {@code env} added to this JVM's environment. */
@@ -31,16 +37,49 @@ final class ChildProcess implements AutoCloseable {
         Path log = logDir.resolve(name + ".log");
         try {
             Files.createDirectories(logDir);
-            ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().putAll(env);
-            Process process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        ChildProcess child = new ChildProcess(name, builder, log, pidFile);
+        child.launch();
+        return child;
+    }
+
+    /**
+     * As {@link #start}, and started again a second after it exits, until closed: kubelet's restartPolicy Always
+     * for a container. A CSI sidecar exits when it loses its driver's socket (csi-lib-utils' "Lost connection to CSI
+     * driver, exiting"), which a heavily loaded machine can cause at start; in a cluster kubelet starts it again.
+     */
+    static ChildProcess startRestarting(String name, List<String> argv, Map<String, String> env, Path logDir,
+            Path pidFile) {
+        ChildProcess child = start(name, argv, env, logDir, pidFile);
+        child.restartOnExit();
+        return child;
+    }
+
+    private void launch() {
+        try {
+            process = builder.start();
             Files.writeString(pidFile, process.pid() + " " + name + "\n", StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
-            return new ChildProcess(name, process, log);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + name + " (" + argv.getFirst() + ")", e);
+            throw new UncheckedIOException("cannot start " + name + " (" + builder.command().getFirst() + ")", e);
         }
+    }
+
+    private void restartOnExit() {
+        process.onExit().thenRunAsync(() -> {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                launch();
+            }
+            restartOnExit();
+        }, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS));
     }
 
     String name() {
@@ -74,6 +113,11 @@ final class ChildProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        Process process;
+        synchronized (this) {
+            closed = true;
+            process = this.process;
+        }
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {

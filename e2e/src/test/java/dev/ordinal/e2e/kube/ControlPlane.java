@@ -133,6 +133,13 @@ final class ControlPlane implements AutoCloseable {
         return process;
     }
 
+    /** A process started again whenever it exits, as kubelet restarts a container ({@link ChildProcess#startRestarting}). */
+    ChildProcess startRestarting(String name, List<String> argv, Map<String, String> env) {
+        ChildProcess process = ChildProcess.startRestarting(name, argv, env, dir.resolve("logs"), pidFile);
+        processes.add(process);
+        return process;
+    }
+
     /** kubectl as the cluster's admin. */
     Command.Result kubectl(String... args) {
         return kubectlWithInput(null, args);

@@ -160,7 +160,7 @@ final class OrdinalInstall {
             argv.add(tools.path(sidecar.toUpperCase().replace('-', '_')).toString());
             argv.addAll(arguments(container, controllerPod, controllerSocket));
             argv.add("--kubeconfig=" + controllerKubeconfig);
-            cluster.start(sidecar, argv, environment(container, controllerPod));
+            cluster.startRestarting(sidecar, argv, environment(container, controllerPod));
         }
         awaitCompanion(companionProcess, controllerPod.getMetadata().getName(), attempt -> startJava(
                 "ordinal-controller-" + attempt, repo.resolve("controller/target/quarkus-app/quarkus-run.jar"),
