@@ -168,6 +168,12 @@ value to change.
 {{- if and .fsType (ne (.layout | default "") "image") -}}
 {{- fail (printf "storageClasses[%s].fsType applies to the image layout only (this class has %s)" .name (.layout | default "nfs")) -}}
 {{- end -}}
+{{- if and .placement .nfs -}}
+{{- fail (printf "storageClasses[%s].placement applies to local classes only (an NFS volume is on no node's disk)" .name) -}}
+{{- end -}}
+{{- if and (eq (.placement | default "") "companion") (not $.Values.controller.companion.enabled) -}}
+{{- fail (printf "storageClasses[%s].placement is companion, but controller.companion.enabled=false: no one would place the claims and they would wait for ever. Set controller.companion.enabled=true, or placement: driver" .name) -}}
+{{- end -}}
 {{- if and .orderedBinding (not $.Values.controller.companion.enabled) -}}
 {{- fail (printf "storageClasses[%s].orderedBinding needs the companion controller, which admits the claims one ordinal at a time; with controller.companion.enabled=false they would wait for ever. Set controller.companion.enabled=true, or drop orderedBinding from the class" .name) -}}
 {{- end -}}

@@ -34,6 +34,13 @@ fitPolicy: {{ . | quote }}
 {{- with $class.spread }}
 spread: {{ . | quote }}
 {{- end }}
+{{- /* Immediate claims are placed by the companion where it runs: the driver placing them as csi-provisioner asks,
+       beside the companion, would be two placers that do not see each other's choices. */ -}}
+{{- $immediate := eq ($class.volumeBindingMode | default "WaitForFirstConsumer") "Immediate" -}}
+{{- $placement := $class.placement | default (ternary "companion" "" (and $immediate $root.Values.controller.companion.enabled)) -}}
+{{- with $placement }}
+placement: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- if $class.orderedBinding }}
 orderedBinding: "true"

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -57,8 +59,30 @@ class ChartBehaviourTest {
         assertEquals("Retain", subvolume.getReclaimPolicy());
         StorageClass dir = disks.one(StorageClass.class, "ordinal-dir");
         assertEquals("Immediate", dir.getVolumeBindingMode());
+        // An Immediate local class is placed by the companion, which the chart runs by default.
+        assertEquals("companion", dir.getParameters().get("placement"));
+        assertFalse(image.getParameters().containsKey("placement"), "WaitForFirstConsumer: the scheduler places");
         assertFalse(dir.getAllowVolumeExpansion());
         assertEquals(List.of("noatime"), dir.getMountOptions());
+    }
+
+    @Test
+    void immediateClassesAreLeftToTheDriverWithoutTheCompanionOrWhenTheyAskForIt() throws IOException {
+        Path withoutCompanion = Files.createTempFile("ordinal-chart-", "-values.yaml");
+        Path driverPlaced = Files.createTempFile("ordinal-chart-", "-values.yaml");
+        try {
+            Files.writeString(withoutCompanion, "controller:\n  companion:\n    enabled: false\n"
+                    + "storageClasses:\n  - {name: fast, layout: dir, volumeBindingMode: Immediate}\n");
+            Files.writeString(driverPlaced, "storageClasses:\n"
+                    + "  - {name: fast, layout: dir, volumeBindingMode: Immediate, placement: driver}\n");
+            StorageClass alone = Rendered.of(withoutCompanion).one(StorageClass.class, "fast");
+            assertEquals(Map.of("layout", "dir"), alone.getParameters(), "no companion: the driver places");
+            StorageClass asked = Rendered.of(driverPlaced).one(StorageClass.class, "fast");
+            assertEquals(Map.of("layout", "dir", "placement", "driver"), asked.getParameters());
+        } finally {
+            Files.deleteIfExists(withoutCompanion);
+            Files.deleteIfExists(driverPlaced);
+        }
     }
 
     @Test

@@ -64,6 +64,17 @@ class ValuesSchemaTest {
                                 + "storageClasses:\n  - {name: db, layout: image, orderedBinding: true}\n",
                         List.of("storageClasses[db].orderedBinding", "controller.companion.enabled",
                                 "wait for ever")),
+                Arguments.of("companion placement without the companion controller",
+                        "controller:\n  companion:\n    enabled: false\n"
+                                + "storageClasses:\n  - {name: db, layout: dir, placement: companion}\n",
+                        List.of("storageClasses[db].placement", "controller.companion.enabled", "wait for ever")),
+                Arguments.of("a placement on an NFS class",
+                        "nfs:\n  exports:\n    - {name: main, server: nfs.example.com, share: /srv}\n"
+                                + "storageClasses:\n  - {name: shared, nfs: {export: main}, placement: driver}\n",
+                        List.of("storageClasses[shared].placement", "local classes only")),
+                Arguments.of("an unknown placement",
+                        "storageClasses:\n  - {name: a, layout: dir, placement: scheduler}\n",
+                        List.of("/storageClasses/0/placement")),
                 Arguments.of("an image tagged latest", "images:\n  driver:\n    tag: latest\n",
                         List.of("/images/driver/tag", "latest")),
                 Arguments.of("a sidecar without a tag",
