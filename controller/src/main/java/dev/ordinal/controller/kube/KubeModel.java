@@ -48,6 +48,20 @@ final class KubeModel {
                 .toList();
     }
 
+    /**
+     * The first ordinal of a StatefulSet: {@code spec.ordinals.start}, 0 when unset (as Kubernetes defaults it). The
+     * one place every step reads it.
+     */
+    static int startOrdinal(StatefulSet set) {
+        return set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
+                ? 0 : set.getSpec().getOrdinals().getStart();
+    }
+
+    /** The replicas a StatefulSet asks for: {@code spec.replicas}, 1 when unset (as Kubernetes defaults it). */
+    static int replicas(StatefulSet set) {
+        return set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+    }
+
     static boolean isOrdinal(PersistentVolumeClaim claim, Function<String, Optional<StorageClass>> classes,
             Collection<StorageClass> all) {
         return isOrdinal(claim.getSpec() == null ? null : claim.getSpec().getStorageClassName(), classes, all);
@@ -74,9 +88,8 @@ final class KubeModel {
         RetentionPolicy policy = spec.map(s -> withScaledByAnnotation(s, annotations.get(Annotations.WHEN_SCALED)))
                 .orElseGet(() -> RetentionPolicy.of(annotations.get(Annotations.WHEN_DELETED),
                         annotations.get(Annotations.WHEN_SCALED)));
-        int replicas = set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
-        int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
-                ? 0 : set.getSpec().getOrdinals().getStart();
+        int replicas = replicas(set);
+        int start = startOrdinal(set);
         Lifecycle lifecycle = meta.getDeletionTimestamp() != null ? Lifecycle.DELETING : Lifecycle.LIVE;
         return new StatefulSetState(meta.getNamespace(), meta.getName(), lifecycle, meta.getUid(), replicas, start,
                 policy, ScaleDownGrace.parse(annotations.get(Annotations.SCALE_DOWN_GRACE)), podUids,

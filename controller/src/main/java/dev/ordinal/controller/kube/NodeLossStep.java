@@ -98,7 +98,7 @@ final class NodeLossStep implements SetStep {
                     pod.getMetadata().getName(), ordinal, pod.getMetadata().getUid(), pod.getMetadata().getResourceVersion(),
                     Optional.ofNullable(pod.getSpec() == null ? null : pod.getSpec().getNodeName()).filter(n -> !n.isEmpty()))));
         }
-        NodeLossPlan plan = NodeLoss.plan(start(set), replicas(set), timeout, claims, nodeStates, pods, view.now());
+        NodeLossPlan plan = NodeLoss.plan(KubeModel.startOrdinal(set), KubeModel.replicas(set), timeout, claims, nodeStates, pods, view.now());
         boolean refused = false;
         for (Release release : plan.releases()) {
             refused |= !writer.release(set, release, view.now());
@@ -109,14 +109,5 @@ final class NodeLossStep implements SetStep {
             revisit = Optional.of(revisit.filter(at -> at.isBefore(soon)).orElse(soon));
         }
         return revisit;
-    }
-
-    static int start(StatefulSet set) {
-        return set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
-                ? 0 : set.getSpec().getOrdinals().getStart();
-    }
-
-    static int replicas(StatefulSet set) {
-        return set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
     }
 }

@@ -60,8 +60,8 @@ final class NodeLossWriter {
             LOG.infof("Not releasing ordinal %d of %s/%s: the StatefulSet changed", release.ordinal(), namespace, setName);
             return false;
         }
-        int start = NodeLossStep.start(set);
-        if (release.ordinal() < start || release.ordinal() >= start + (long) NodeLossStep.replicas(set)) {
+        int start = KubeModel.startOrdinal(set);
+        if (release.ordinal() < start || release.ordinal() >= start + (long) KubeModel.replicas(set)) {
             LOG.infof("Not releasing ordinal %d of %s/%s: no longer in range", release.ordinal(), namespace, setName);
             return false;
         }

@@ -62,8 +62,7 @@ final class OrderedBindingStep implements SetStep {
         String annotation = set.getMetadata().getAnnotations() == null ? null
                 : set.getMetadata().getAnnotations().get(Annotations.ORDERED_BINDING);
         reportUnreadable(key, set, annotation);
-        int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
-                ? 0 : set.getSpec().getOrdinals().getStart();
+        int start = KubeModel.startOrdinal(set);
 
         Map<String, PersistentVolumeClaim> byName = new HashMap<>();
         List<OrderedClaim> claims = new ArrayList<>();

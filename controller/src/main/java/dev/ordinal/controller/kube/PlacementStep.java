@@ -88,9 +88,8 @@ final class PlacementStep implements SetStep {
         Map<String, String> now = new HashMap<>();
         Set<String> claimedByVolumes = null; // every PV is read only once some claim may need a placement
 
-        var spec = view.set().orElseThrow().getSpec();
-        int start = spec.getOrdinals() == null || spec.getOrdinals().getStart() == null ? 0 : spec.getOrdinals().getStart();
-        int replicas = spec.getReplicas() == null ? 1 : spec.getReplicas();
+        int start = KubeModel.startOrdinal(view.set().orElseThrow());
+        int replicas = KubeModel.replicas(view.set().orElseThrow());
         Map<String, Set<Integer>> existing = new HashMap<>();
         for (StatefulSetView.TemplateClaim templateClaim : view.claims()) {
             if (templateClaim.claim().getMetadata().getDeletionTimestamp() == null) {
