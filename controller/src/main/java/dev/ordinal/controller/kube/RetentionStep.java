@@ -90,7 +90,7 @@ final class RetentionStep implements SetStep {
         List<ClaimAction> changes = plan.changes();
         for (ClaimAction action : changes) {
             PersistentVolumeClaim claim = byName.get(action.claim().claimName());
-            Callable<Boolean> apply = () -> writer.apply(state, view.set(), claim, action);
+            Callable<Boolean> apply = () -> writer.apply(state, view.set(), claim, action, view.now());
             applied.add(changes.size() == 1 ? inline(apply) : writes.submit(apply));
         }
         // Every claim's change is waited for; one claim's failure (a 409 from a concurrent writer) does not hold
