@@ -1,7 +1,8 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import dev.ordinal.contract.Annotations;
-import dev.ordinal.controller.retention.ClaimAction;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.metrics.ControllerMetrics;
 import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.CancelGrace;
@@ -12,12 +13,13 @@ import dev.ordinal.controller.retention.ClaimAction.RemoveSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.SetOwners;
 import dev.ordinal.controller.retention.ClaimAction.StartGrace;
+import dev.ordinal.controller.retention.ClaimAction;
 import dev.ordinal.controller.retention.OwnerRef;
 import dev.ordinal.controller.retention.Retention;
 import dev.ordinal.controller.retention.RetentionPlan.SetFinalizer;
 import dev.ordinal.controller.retention.Rule;
-import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
+import dev.ordinal.controller.retention.StatefulSetState;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -44,7 +46,7 @@ import org.jboss.logging.Logger;
  * {@link SnapshotWriter}. Nothing is written once this instance no longer leads: a
  * reconcile that was running when the Lease was lost stops at its next write instead of racing the new leader.
  */
-final class ClaimWriter {
+public final class ClaimWriter {
 
     private static final Logger LOG = Logger.getLogger(ClaimWriter.class);
 
@@ -54,7 +56,7 @@ final class ClaimWriter {
     private final ControllerMetrics metrics;
     private final SnapshotWriter snapshots;
 
-    ClaimWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
+    public ClaimWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
         this.writes = writes;
         this.events = events;
@@ -63,7 +65,7 @@ final class ClaimWriter {
     }
 
     /** Applies the action; false when a guard refused it (the caller looks again later). */
-    boolean apply(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimAction action,
+    public boolean apply(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimAction action,
             Instant now) {
         if (!writes.leading()) {
             LOG.debugf("Not applying %s to %s: no longer leading", action.getClass().getSimpleName(), action.claim().claimName());
@@ -84,7 +86,7 @@ final class ClaimWriter {
     }
 
     /** The StatefulSet's own snapshot-before-delete finalizer: added while the annotation is on, removed after. */
-    boolean applySet(StatefulSet set, SetFinalizer change) {
+    public boolean applySet(StatefulSet set, SetFinalizer change) {
         if (!writes.leading()) {
             return false;
         }

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
 import dev.ordinal.contract.crd.OrdinalNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The informers every step reads from: StatefulSets, claims, Pods, StorageClasses, PersistentVolumes, Nodes and
- * OrdinalNodes, one cache each for the whole controller. Steps read; only {@link OrdinalController} routes their
+ * OrdinalNodes, one cache each for the whole controller. Steps read; only {@code OrdinalController} routes their
  * events to StatefulSet keys. Informers run on every replica, so a new leader starts with warm caches.
  */
 public final class ClusterCache implements AutoCloseable {
@@ -42,7 +42,7 @@ public final class ClusterCache implements AutoCloseable {
      * Where each informer's events go, one named route per kind of object. Each route gets the object before and
      * after the change: {@code before} is null when it was added, {@code after} when it was deleted.
      */
-    interface EventRoutes {
+    public interface EventRoutes {
         void onStorageClass(StorageClass before, StorageClass after);
 
         void onStatefulSet(StatefulSet before, StatefulSet after);
@@ -80,13 +80,13 @@ public final class ClusterCache implements AutoCloseable {
     /** Only the VolumeSnapshots this controller made; apart from the others, as their API may not be served. */
     private SharedIndexInformer<GenericKubernetesResource> snapshots;
 
-    ClusterCache(KubernetesClient client, Duration resync) {
+    public ClusterCache(KubernetesClient client, Duration resync) {
         this.client = client;
         this.resync = resync.toMillis();
     }
 
     /** Creates the informers with their event routes, starts them and waits for their first listing. */
-    void start(EventRoutes routes) {
+    public void start(EventRoutes routes) {
         classes = inform(client.storage().v1().storageClasses().runnableInformer(resync), routes::onStorageClass);
         sets = inform(client.apps().statefulSets().inAnyNamespace().runnableInformer(resync), routes::onStatefulSet);
         claims = inform(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resync), routes::onClaim);
@@ -152,7 +152,7 @@ public final class ClusterCache implements AutoCloseable {
      * missing, and creating one answers 409 or 404, both handled where snapshots are made. It keeps retrying, so
      * CRDs installed later are picked up.
      */
-    void startSnapshots(EventRoutes routes) {
+    public void startSnapshots(EventRoutes routes) {
         snapshots = client.genericKubernetesResources(VolumeSnapshots.CONTEXT).inAnyNamespace()
                 .withLabel(VolumeSnapshots.MANAGED_BY, VolumeSnapshots.MANAGER).runnableInformer(resync);
         handle(snapshots, routes::onVolumeSnapshot);
