@@ -2,8 +2,29 @@ package dev.ordinal.controller.kube;
 
 import dev.ordinal.contract.claim.ClaimName;
 import dev.ordinal.contract.crd.OrdinalNode;
+import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.NodeStates;
+import dev.ordinal.controller.kube.cache.PersistentVolumes;
+import dev.ordinal.controller.kube.cache.VolumeSnapshots;
+import dev.ordinal.controller.kube.metrics.ControllerMetrics;
+import dev.ordinal.controller.kube.metrics.OrderedBindingMetrics;
+import dev.ordinal.controller.kube.metrics.PlacementMetrics;
+import dev.ordinal.controller.kube.step.NodeLossStep;
+import dev.ordinal.controller.kube.step.OrderedBindingStep;
+import dev.ordinal.controller.kube.step.PlacementStep;
+import dev.ordinal.controller.kube.step.RebindStep;
+import dev.ordinal.controller.kube.step.RetentionStep;
+import dev.ordinal.controller.kube.step.SetStep;
+import dev.ordinal.controller.kube.step.StatefulSetView;
+import dev.ordinal.controller.kube.write.ClaimAnnotator;
+import dev.ordinal.controller.kube.write.ClaimWriter;
+import dev.ordinal.controller.kube.write.EventRecorder;
+import dev.ordinal.controller.kube.write.NodeLossWriter;
+import dev.ordinal.controller.kube.write.RebindWriter;
+import dev.ordinal.controller.kube.write.Writes;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -13,6 +34,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -65,16 +87,9 @@ public final class OrdinalController implements AutoCloseable {
 
     /** Starts the informers, waits for their first listing, then takes part in the election. */
     public OrdinalController start() {
-        cache.start(
-                (before, after) -> reconciles.enqueueAll(cache.statefulSetKeys()),
-                (before, after) -> reconciles.enqueue(key(after != null ? after : before)),
-                (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
-                (before, after) -> ownerSet(after != null ? after : before).ifPresent(reconciles::enqueue),
-                (before, after) -> reconciles.enqueueAll(keysOf(after != null ? after : before)),
-                this::nodeChanged,
-                this::ordinalNodeChanged);
-        cache.startSnapshots((before, after) -> VolumeSnapshots.statefulSetKey(after != null ? after : before)
-                .ifPresent(reconciles::enqueue));
+        Routes routes = new Routes();
+        cache.start(routes);
+        cache.startSnapshots(routes);
         leadership.start();
         return this;
     }
@@ -155,20 +170,57 @@ public final class OrdinalController implements AutoCloseable {
         return cache.claim(ref.getNamespace(), ref.getName()).map(this::keysOf).orElse(List.of());
     }
 
-    /** Nodes come and go rarely, but report status often: only a change of readiness (or the node) matters. */
-    private void nodeChanged(Node before, Node after) {
-        if (before == null || after == null || !Objects.equals(ready(before), ready(after))) {
+    /** Which StatefulSet keys each informer event queues. */
+    private final class Routes implements ClusterCache.EventRoutes {
+
+        /** A class can change which templates are Ordinal's in any set (the default class, say). */
+        @Override
+        public void onStorageClass(StorageClass before, StorageClass after) {
             reconciles.enqueueAll(cache.statefulSetKeys());
         }
-    }
 
-    /**
-     * A node agent's report changes placement when its disks, topology or cordon change; its heartbeat alone (every
-     * resync) does not.
-     */
-    private void ordinalNodeChanged(OrdinalNode before, OrdinalNode after) {
-        if (before == null || after == null || !Objects.equals(storage(before), storage(after))) {
-            reconciles.enqueueAll(cache.statefulSetKeys());
+        @Override
+        public void onStatefulSet(StatefulSet before, StatefulSet after) {
+            reconciles.enqueue(key(after != null ? after : before));
+        }
+
+        @Override
+        public void onClaim(PersistentVolumeClaim before, PersistentVolumeClaim after) {
+            reconciles.enqueueAll(keysOf(after != null ? after : before));
+        }
+
+        @Override
+        public void onPod(Pod before, Pod after) {
+            ownerSet(after != null ? after : before).ifPresent(reconciles::enqueue);
+        }
+
+        @Override
+        public void onPersistentVolume(PersistentVolume before, PersistentVolume after) {
+            reconciles.enqueueAll(keysOf(after != null ? after : before));
+        }
+
+        /** Nodes come and go rarely, but report status often: only a change of readiness (or the node) matters. */
+        @Override
+        public void onNode(Node before, Node after) {
+            if (before == null || after == null || !Objects.equals(ready(before), ready(after))) {
+                reconciles.enqueueAll(cache.statefulSetKeys());
+            }
+        }
+
+        /**
+         * A node agent's report changes placement when its disks, topology or cordon change; its heartbeat alone
+         * (every resync) does not.
+         */
+        @Override
+        public void onOrdinalNode(OrdinalNode before, OrdinalNode after) {
+            if (before == null || after == null || !Objects.equals(storage(before), storage(after))) {
+                reconciles.enqueueAll(cache.statefulSetKeys());
+            }
+        }
+
+        @Override
+        public void onVolumeSnapshot(GenericKubernetesResource before, GenericKubernetesResource after) {
+            VolumeSnapshots.statefulSetKey(after != null ? after : before).ifPresent(reconciles::enqueue);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.contract.claim.VolumeIdentity;
+import dev.ordinal.controller.kube.cache.PersistentVolumes;
 import dev.ordinal.controller.model.OrdinalClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;

@@ -1,5 +1,6 @@
 package dev.ordinal.controller.kube;
 
+import dev.ordinal.controller.kube.cache.VolumeSnapshots;
 import static dev.ordinal.controller.kube.StatefulSetEmulator.range;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

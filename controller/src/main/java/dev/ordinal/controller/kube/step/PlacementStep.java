@@ -1,8 +1,14 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
 import dev.ordinal.allocator.Decision;
 import dev.ordinal.contract.Annotations;
 import dev.ordinal.contract.crd.OrdinalNode;
+import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.cache.PersistentVolumes;
+import dev.ordinal.controller.kube.metrics.PlacementMetrics;
+import dev.ordinal.controller.kube.write.ClaimAnnotator;
+import dev.ordinal.controller.kube.write.EventRecorder;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.ordering.OrderingMode;
 import dev.ordinal.controller.placement.ClaimRequest;
@@ -42,7 +48,7 @@ import org.jboss.logging.Logger;
  * before but not provisioned yet. With WaitForFirstConsumer nothing is written: the scheduler's node stands and the
  * driver chooses the disk. A refusal leaves a Warning Event and no annotation, and is decided again later.
  */
-final class PlacementStep implements SetStep {
+public final class PlacementStep implements SetStep {
     /** On a claim: the controller will not rebind a Released volume of its identity, so it is not sticky either. */
     /** How soon a refused claim is decided again when nothing else brings a reconcile (capacity freed elsewhere). */
     static final Duration REVISIT = Duration.ofSeconds(30);
@@ -63,7 +69,7 @@ final class PlacementStep implements SetStep {
     private final Map<String, Map<String, String>> reported = new ConcurrentHashMap<>();
     private volatile boolean saidBlind;
 
-    PlacementStep(ClaimAnnotator annotator, EventRecorder events, PlacementMetrics metrics) {
+    public PlacementStep(ClaimAnnotator annotator, EventRecorder events, PlacementMetrics metrics) {
         this.annotator = annotator;
         this.events = events;
         this.metrics = metrics;
@@ -88,9 +94,8 @@ final class PlacementStep implements SetStep {
         Map<String, String> now = new HashMap<>();
         Set<String> claimedByVolumes = null; // every PV is read only once some claim may need a placement
 
-        var spec = view.set().orElseThrow().getSpec();
-        int start = spec.getOrdinals() == null || spec.getOrdinals().getStart() == null ? 0 : spec.getOrdinals().getStart();
-        int replicas = spec.getReplicas() == null ? 1 : spec.getReplicas();
+        int start = KubeModel.startOrdinal(view.set().orElseThrow());
+        int replicas = KubeModel.replicas(view.set().orElseThrow());
         Map<String, Set<Integer>> existing = new HashMap<>();
         for (StatefulSetView.TemplateClaim templateClaim : view.claims()) {
             if (templateClaim.claim().getMetadata().getDeletionTimestamp() == null) {

@@ -1,6 +1,11 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
 import dev.ordinal.contract.Annotations;
+import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.metrics.OrderedBindingMetrics;
+import dev.ordinal.controller.kube.write.ClaimAnnotator;
+import dev.ordinal.controller.kube.write.EventRecorder;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.ordering.Admission;
 import dev.ordinal.controller.ordering.ClaimPhase;
@@ -28,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * it is there). A claim that must wait gets one {@code WaitingForOrdinal} Event, not one per reconcile: this step
  * remembers (in memory, so a new leader tells each waiting claim once more) which claims it has told.
  */
-final class OrderedBindingStep implements SetStep {
+public final class OrderedBindingStep implements SetStep {
 
     private final ClaimAnnotator annotator;
     private final EventRecorder events;
@@ -38,7 +43,7 @@ final class OrderedBindingStep implements SetStep {
     /** Per StatefulSet key: an annotation value already reported as unreadable. */
     private final Map<String, String> unreadable = new ConcurrentHashMap<>();
 
-    OrderedBindingStep(ClaimAnnotator annotator, EventRecorder events, OrderedBindingMetrics metrics) {
+    public OrderedBindingStep(ClaimAnnotator annotator, EventRecorder events, OrderedBindingMetrics metrics) {
         this.annotator = annotator;
         this.events = events;
         this.metrics = metrics;
@@ -62,8 +67,7 @@ final class OrderedBindingStep implements SetStep {
         String annotation = set.getMetadata().getAnnotations() == null ? null
                 : set.getMetadata().getAnnotations().get(Annotations.ORDERED_BINDING);
         reportUnreadable(key, set, annotation);
-        int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
-                ? 0 : set.getSpec().getOrdinals().getStart();
+        int start = KubeModel.startOrdinal(set);
 
         Map<String, PersistentVolumeClaim> byName = new HashMap<>();
         List<OrderedClaim> claims = new ArrayList<>();

@@ -1,6 +1,12 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
 import dev.ordinal.contract.Annotations;
+import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.cache.NodeStates;
+import dev.ordinal.controller.kube.cache.PersistentVolumes;
+import dev.ordinal.controller.kube.write.EventRecorder;
+import dev.ordinal.controller.kube.write.NodeLossWriter;
 import dev.ordinal.controller.nodeloss.NodeLoss;
 import dev.ordinal.controller.nodeloss.NodeLossPlan;
 import dev.ordinal.controller.nodeloss.NodeLossTimeout;
@@ -26,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * lived on a node gone for longer than the timeout are released, so their ordinals can be made again elsewhere
  * ({@link NodeLoss} decides; {@link NodeLossWriter} acts after reading the node and the set again).
  */
-final class NodeLossStep implements SetStep {
+public final class NodeLossStep implements SetStep {
 
     private final NodeLossWriter writer;
     private final NodeStates nodes;
@@ -34,7 +40,7 @@ final class NodeLossStep implements SetStep {
     /** StatefulSet uid -> the unreadable value already reported, so each value is reported once. */
     private final Map<String, String> reportedInvalid = new ConcurrentHashMap<>();
 
-    NodeLossStep(NodeLossWriter writer, NodeStates nodes, EventRecorder events) {
+    public NodeLossStep(NodeLossWriter writer, NodeStates nodes, EventRecorder events) {
         this.writer = writer;
         this.nodes = nodes;
         this.events = events;
@@ -45,18 +51,13 @@ final class NodeLossStep implements SetStep {
         return "node-loss";
     }
 
-    static NodeLossTimeout timeout(StatefulSet set) {
-        Map<String, String> annotations = set.getMetadata().getAnnotations();
-        return NodeLossTimeout.parse(annotations == null ? null : annotations.get(Annotations.NODE_LOSS_TIMEOUT));
-    }
-
     @Override
     public Optional<Instant> reconcile(StatefulSetView view) {
         if (!view.ordinalSet()) {
             return Optional.empty();
         }
         StatefulSet set = view.set().get();
-        NodeLossTimeout timeout = timeout(set);
+        NodeLossTimeout timeout = KubeModel.nodeLossTimeout(set);
         if (timeout.invalid().isPresent()) {
             String value = timeout.invalid().get();
             if (!value.equals(reportedInvalid.put(set.getMetadata().getUid(), value))) {
@@ -98,7 +99,7 @@ final class NodeLossStep implements SetStep {
                     pod.getMetadata().getName(), ordinal, pod.getMetadata().getUid(), pod.getMetadata().getResourceVersion(),
                     Optional.ofNullable(pod.getSpec() == null ? null : pod.getSpec().getNodeName()).filter(n -> !n.isEmpty()))));
         }
-        NodeLossPlan plan = NodeLoss.plan(start(set), replicas(set), timeout, claims, nodeStates, pods, view.now());
+        NodeLossPlan plan = NodeLoss.plan(KubeModel.startOrdinal(set), KubeModel.replicas(set), timeout, claims, nodeStates, pods, view.now());
         boolean refused = false;
         for (Release release : plan.releases()) {
             refused |= !writer.release(set, release, view.now());
@@ -109,14 +110,5 @@ final class NodeLossStep implements SetStep {
             revisit = Optional.of(revisit.filter(at -> at.isBefore(soon)).orElse(soon));
         }
         return revisit;
-    }
-
-    static int start(StatefulSet set) {
-        return set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
-                ? 0 : set.getSpec().getOrdinals().getStart();
-    }
-
-    static int replicas(StatefulSet set) {
-        return set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
     }
 }

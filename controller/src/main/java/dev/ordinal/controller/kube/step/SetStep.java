@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -9,7 +9,7 @@ import java.util.Optional;
  * and writes through its own writer. A step that throws is retried with the whole reconcile, after the other
  * steps had their turn, so one failing concern does not stall the others.
  */
-interface SetStep {
+public interface SetStep {
 
     /** A short name for logs and metrics. */
     String name();

@@ -1,7 +1,8 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import dev.ordinal.contract.Annotations;
-import dev.ordinal.controller.retention.ClaimAction;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.metrics.ControllerMetrics;
 import dev.ordinal.controller.retention.ClaimAction.AddSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.CancelGrace;
@@ -12,19 +13,23 @@ import dev.ordinal.controller.retention.ClaimAction.RemoveSnapshotFinalizer;
 import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.SetOwners;
 import dev.ordinal.controller.retention.ClaimAction.StartGrace;
+import dev.ordinal.controller.retention.ClaimAction;
 import dev.ordinal.controller.retention.OwnerRef;
+import dev.ordinal.controller.retention.Retention;
 import dev.ordinal.controller.retention.RetentionPlan.SetFinalizer;
 import dev.ordinal.controller.retention.Rule;
-import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
+import dev.ordinal.controller.retention.StatefulSetState;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,12 +40,13 @@ import org.jboss.logging.Logger;
 /**
  * Applies one {@link ClaimAction} to its claim through {@link Writes}: patches conditional on the resourceVersion the
  * plan was made from (a concurrent change answers 409 Conflict, and the reconcile is retried on fresh state),
- * deletions guarded by a fresh read of the StatefulSet and Pod and preconditioned on the claim's resourceVersion. Each
- * change leaves an Event and counts in {@code ordinal_controller_retention_actions_total}. Snapshot-before-delete's
- * VolumeSnapshots go through {@link SnapshotWriter}. Nothing is written once this instance no longer leads: a
+ * deletions only where retention, planned again on fresh reads of the StatefulSet and Pod, still says so, and
+ * preconditioned on the claim's resourceVersion. Each change leaves an Event and counts in
+ * {@code ordinal_controller_retention_actions_total}. Snapshot-before-delete's VolumeSnapshots go through
+ * {@link SnapshotWriter}. Nothing is written once this instance no longer leads: a
  * reconcile that was running when the Lease was lost stops at its next write instead of racing the new leader.
  */
-final class ClaimWriter {
+public final class ClaimWriter {
 
     private static final Logger LOG = Logger.getLogger(ClaimWriter.class);
 
@@ -50,7 +56,7 @@ final class ClaimWriter {
     private final ControllerMetrics metrics;
     private final SnapshotWriter snapshots;
 
-    ClaimWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
+    public ClaimWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
         this.writes = writes;
         this.events = events;
@@ -59,7 +65,8 @@ final class ClaimWriter {
     }
 
     /** Applies the action; false when a guard refused it (the caller looks again later). */
-    boolean apply(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimAction action) {
+    public boolean apply(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, ClaimAction action,
+            Instant now) {
         if (!writes.leading()) {
             LOG.debugf("Not applying %s to %s: no longer leading", action.getClass().getSimpleName(), action.claim().claimName());
             return false;
@@ -70,7 +77,7 @@ final class ClaimWriter {
             case SetOwners owners -> setOwners(claim, owners);
             case StartGrace start -> startGrace(set, claim, start);
             case CancelGrace cancel -> cancelGrace(setObject, claim);
-            case Delete delete -> delete(set, setObject, claim, delete);
+            case Delete delete -> delete(set, setObject, claim, delete, now);
             case AddSnapshotFinalizer add -> addSnapshotFinalizer(set, claim);
             case RemoveSnapshotFinalizer remove -> removeSnapshotFinalizer(setObject, claim, remove);
             case RequestSnapshot request -> snapshots.request(set, setObject, claim, request);
@@ -79,7 +86,7 @@ final class ClaimWriter {
     }
 
     /** The StatefulSet's own snapshot-before-delete finalizer: added while the annotation is on, removed after. */
-    boolean applySet(StatefulSet set, SetFinalizer change) {
+    public boolean applySet(StatefulSet set, SetFinalizer change) {
         if (!writes.leading()) {
             return false;
         }
@@ -167,34 +174,36 @@ final class ClaimWriter {
         return true;
     }
 
-    private boolean delete(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, Delete action) {
+    /**
+     * Deletes the claim only if retention, planned again on fresh state, still says so. The plan was made from the
+     * informers' caches, which may be behind (a scale-up, a Pod created again, a policy changed): so the StatefulSet
+     * and the claim's Pod are read fresh and {@link Retention#plan} is run on them, never a rule re-coded here. The
+     * claim itself needs no fresh read: the delete is preconditioned on the resourceVersion the plan saw, so a claim
+     * changed since answers 409 Conflict and the reconcile is retried.
+     */
+    private boolean delete(StatefulSetState set, Optional<StatefulSet> setObject, PersistentVolumeClaim claim, Delete planned,
+            Instant now) {
         String namespace = claim.getMetadata().getNamespace();
         String name = claim.getMetadata().getName();
-        // Guards, on fresh reads rather than the informers' caches: never a claim below start + replicas.
         StatefulSet fresh = client.apps().statefulSets().inNamespace(namespace).withName(set.name()).get();
-        if (set.lifecycle() == Lifecycle.GONE) {
-            if (fresh != null) {
-                LOG.infof("Not deleting %s/%s: StatefulSet %s exists again", namespace, name, set.name());
-                return false;
-            }
-        } else {
-            if (fresh == null || !fresh.getMetadata().getUid().equals(set.uid())) {
-                LOG.infof("Not deleting %s/%s: StatefulSet %s changed", namespace, name, set.name());
-                return false;
-            }
-            StatefulSetState now = KubeModel.state(fresh, Map.of());
-            if (action.claim().ordinal() < now.end() || !now.policy().deleteWhenScaled()
-                    || now.lifecycle() != Lifecycle.LIVE) {
-                LOG.infof("Not deleting %s/%s: ordinal %d is in range or policy changed", namespace, name,
-                        action.claim().ordinal());
-                return false;
-            }
-            if (client.pods().inNamespace(namespace).withName(action.claim().podName()).get() != null) {
-                LOG.infof("Not deleting %s/%s: its Pod exists", namespace, name);
-                return false;
-            }
+        // The plan is about one StatefulSet: one re-created under the same name is another's, planned afresh next time.
+        if (set.lifecycle() == Lifecycle.GONE ? fresh != null
+                : fresh == null || !fresh.getMetadata().getUid().equals(set.uid())) {
+            LOG.infof("Not deleting %s/%s: StatefulSet %s %s", namespace, name, set.name(),
+                    set.lifecycle() == Lifecycle.GONE ? "exists again" : "changed");
+            return false;
         }
-        boolean snapshotted = action.state().snapshotFinalizer() || set.snapshots().enabled();
+        Pod pod = client.pods().inNamespace(namespace).withName(planned.claim().podName()).get();
+        Map<Integer, String> podUids = pod == null ? Map.of() : Map.of(planned.claim().ordinal(), pod.getMetadata().getUid());
+        StatefulSetState current = fresh == null ? StatefulSetState.gone(namespace, set.name(), podUids)
+                : KubeModel.state(fresh, podUids);
+        ClaimAction replanned = Retention.plan(current, List.of(planned.state()), now).actions().getFirst();
+        if (!(replanned instanceof Delete action)) {
+            LOG.infof("Not deleting %s/%s: on fresh state retention says %s (%s)", namespace, name,
+                    replanned.getClass().getSimpleName(), replanned.rule());
+            return false;
+        }
+        boolean snapshotted = action.state().snapshotFinalizer() || current.snapshots().enabled();
         if (snapshotted) {
             Optional<String> notReady = snapshots.notReady(claim, action.state());
             if (notReady.isPresent()) {

@@ -1,6 +1,8 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import dev.ordinal.contract.Annotations;
+import dev.ordinal.controller.kube.cache.VolumeSnapshots;
+import dev.ordinal.controller.kube.metrics.ControllerMetrics;
 import dev.ordinal.controller.retention.ClaimAction.AwaitSnapshot;
 import dev.ordinal.controller.retention.ClaimAction.RequestSnapshot;
 import dev.ordinal.controller.retention.ClaimSnapshot;
@@ -24,7 +26,7 @@ import org.jboss.logging.Logger;
  * before a claim is let go, and reports: Events {@code SnapshotRequested}, {@code SnapshotReady} and (Warning)
  * {@code SnapshotFailed} on the claim and its StatefulSet, and {@code ordinal_controller_snapshots_total{result}}.
  */
-final class SnapshotWriter {
+public final class SnapshotWriter {
 
     private static final Logger LOG = Logger.getLogger(SnapshotWriter.class);
     private static final int REMEMBERED_FAILURES = 10_000;

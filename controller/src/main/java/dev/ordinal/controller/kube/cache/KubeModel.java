@@ -1,16 +1,17 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
 import dev.ordinal.contract.Annotations;
 import dev.ordinal.contract.Api;
+import dev.ordinal.controller.model.OrdinalClaim;
+import dev.ordinal.controller.nodeloss.NodeLossTimeout;
 import dev.ordinal.controller.retention.ClaimSnapshot;
 import dev.ordinal.controller.retention.ClaimState;
-import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
 import dev.ordinal.controller.retention.RetentionPolicy;
 import dev.ordinal.controller.retention.ScaleDownGrace;
 import dev.ordinal.controller.retention.SnapshotBeforeDelete;
-import dev.ordinal.controller.retention.StatefulSetState;
 import dev.ordinal.controller.retention.StatefulSetState.Lifecycle;
+import dev.ordinal.controller.retention.StatefulSetState;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -28,8 +29,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /** Kubernetes objects to retention's records. The only place that reads fabric8 types for retention. */
-final class KubeModel {
-    static final String DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
+public final class KubeModel {
+    public static final String DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
     static final String ORPHAN_FINALIZER = "orphan";
 
     private KubeModel() {
@@ -46,6 +47,26 @@ final class KubeModel {
                         classes, all))
                 .map(template -> template.getMetadata().getName())
                 .toList();
+    }
+
+    /**
+     * The first ordinal of a StatefulSet: {@code spec.ordinals.start}, 0 when unset (as Kubernetes defaults it). The
+     * one place every step reads it.
+     */
+    public static int startOrdinal(StatefulSet set) {
+        return set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
+                ? 0 : set.getSpec().getOrdinals().getStart();
+    }
+
+    /** The replicas a StatefulSet asks for: {@code spec.replicas}, 1 when unset (as Kubernetes defaults it). */
+    public static int replicas(StatefulSet set) {
+        return set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+    }
+
+    /** A StatefulSet's node-loss timeout ({@code ordinal.csi.dev/node-loss-timeout}), read by node loss and rebinding. */
+    public static NodeLossTimeout nodeLossTimeout(StatefulSet set) {
+        Map<String, String> annotations = set.getMetadata().getAnnotations();
+        return NodeLossTimeout.parse(annotations == null ? null : annotations.get(Annotations.NODE_LOSS_TIMEOUT));
     }
 
     static boolean isOrdinal(PersistentVolumeClaim claim, Function<String, Optional<StorageClass>> classes,
@@ -65,7 +86,7 @@ final class KubeModel {
                 && classes.apply(className).map(c -> Api.DRIVER_NAME.equals(c.getProvisioner())).orElse(false);
     }
 
-    static StatefulSetState state(StatefulSet set, Map<Integer, String> podUids) {
+    public static StatefulSetState state(StatefulSet set, Map<Integer, String> podUids) {
         var meta = set.getMetadata();
         Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
         StatefulSetPersistentVolumeClaimRetentionPolicy field = set.getSpec().getPersistentVolumeClaimRetentionPolicy();
@@ -74,9 +95,8 @@ final class KubeModel {
         RetentionPolicy policy = spec.map(s -> withScaledByAnnotation(s, annotations.get(Annotations.WHEN_SCALED)))
                 .orElseGet(() -> RetentionPolicy.of(annotations.get(Annotations.WHEN_DELETED),
                         annotations.get(Annotations.WHEN_SCALED)));
-        int replicas = set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
-        int start = set.getSpec().getOrdinals() == null || set.getSpec().getOrdinals().getStart() == null
-                ? 0 : set.getSpec().getOrdinals().getStart();
+        int replicas = replicas(set);
+        int start = startOrdinal(set);
         Lifecycle lifecycle = meta.getDeletionTimestamp() != null ? Lifecycle.DELETING : Lifecycle.LIVE;
         return new StatefulSetState(meta.getNamespace(), meta.getName(), lifecycle, meta.getUid(), replicas, start,
                 policy, ScaleDownGrace.parse(annotations.get(Annotations.SCALE_DOWN_GRACE)), podUids,
@@ -97,7 +117,7 @@ final class KubeModel {
                 : new RetentionPolicy(spec.whenDeleted(), RetentionPolicy.Retention.parse(whenScaled));
     }
 
-    static ClaimState claim(OrdinalClaim id, PersistentVolumeClaim claim) {
+    public static ClaimState claim(OrdinalClaim id, PersistentVolumeClaim claim) {
         var meta = claim.getMetadata();
         List<OwnerRef> owners = meta.getOwnerReferences() == null ? List.of()
                 : meta.getOwnerReferences().stream().map(KubeModel::owner).toList();
@@ -109,18 +129,18 @@ final class KubeModel {
                 ClaimSnapshot.none(VolumeSnapshots.name(meta.getName(), meta.getUid())));
     }
 
-    static boolean hasSnapshotFinalizer(HasMetadata object) {
+    public static boolean hasSnapshotFinalizer(HasMetadata object) {
         return object.getMetadata().getFinalizers() != null
                 && object.getMetadata().getFinalizers().contains(Annotations.SNAPSHOT_BEFORE_DELETE);
     }
 
-    static OwnerRef owner(OwnerReference ref) {
+    public static OwnerRef owner(OwnerReference ref) {
         return new OwnerRef(ref.getApiVersion(), ref.getKind(), ref.getName(), ref.getUid(),
                 Boolean.TRUE.equals(ref.getController()));
     }
 
     /** The pod's ordinal when the StatefulSet controls it. */
-    static Optional<Integer> ordinalOf(Pod pod, String setName, String setUid) {
+    public static Optional<Integer> ordinalOf(Pod pod, String setName, String setUid) {
         boolean controlled = pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences()
                 .stream().anyMatch(ref -> Boolean.TRUE.equals(ref.getController()) && "StatefulSet".equals(ref.getKind())
                         && setName.equals(ref.getName()) && (setUid == null || setUid.equals(ref.getUid())));

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
  * the object is still as it was read. Every write here:
  * <ul>
  * <li>carries the resourceVersion of the object as the decision saw it, so a concurrent change answers 409 Conflict.
- * A conflict is never handled by a writer: it fails the reconcile, which {@link Reconciles} runs again at once on
+ * A conflict is never handled by a writer: it fails the reconcile, which {@code Reconciles} runs again at once on
  * fresh state (conflicts back off briefly, not as errors);</li>
  * <li>is refused once this replica no longer leads ({@link NotLeading}): a reconcile that was running when the Lease
  * was lost stops at its next write instead of racing the new leader;</li>
@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
  * The writers (ClaimWriter, RebindWriter, NodeLossWriter, ClaimAnnotator, SnapshotWriter) decide what to write and
  * what to tell; this class decides how.
  */
-final class Writes {
+public final class Writes {
 
     /** Thrown instead of a write once this replica no longer holds the Lease. */
     static final class NotLeading extends RuntimeException {
@@ -40,7 +40,7 @@ final class Writes {
     private final KubernetesClient client;
     private final BooleanSupplier leading;
 
-    Writes(KubernetesClient client, BooleanSupplier leading) {
+    public Writes(KubernetesClient client, BooleanSupplier leading) {
         this.client = client;
         this.leading = leading;
     }

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (a histogram of the time from a claim's creation to its admission: how long ordered binding held it back) and
  * {@code ordinal_controller_ordered_binding_waiting_claims} (claims waiting for an earlier ordinal now).
  */
-final class OrderedBindingMetrics {
+public final class OrderedBindingMetrics {
 
     /** Waits run from nothing (ordinal 0) to as long as provisioning a whole set takes. */
     private static final Duration[] WAIT_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
@@ -27,7 +27,7 @@ final class OrderedBindingMetrics {
     /** Claims waiting, per StatefulSet key, as its last reconcile found them. */
     private final Map<String, Integer> waiting = new ConcurrentHashMap<>();
 
-    OrderedBindingMetrics(MeterRegistry registry) {
+    public OrderedBindingMetrics(MeterRegistry registry) {
         this.admissions = Counter.builder("ordinal.controller.ordered.binding.admissions")
                 .description("Claims admitted for provisioning by ordered binding").register(registry);
         this.wait = Timer.builder("ordinal.controller.ordered.binding.wait")
@@ -42,12 +42,12 @@ final class OrderedBindingMetrics {
                 .description("Claims whose provisioning waits for an earlier ordinal to be Bound").register(registry);
     }
 
-    void admitted(Duration waited) {
+    public void admitted(Duration waited) {
         admissions.increment();
         wait.record(waited);
     }
 
-    void waiting(String setKey, int claims) {
+    public void waiting(String setKey, int claims) {
         if (claims == 0) {
             waiting.remove(setKey);
         } else {

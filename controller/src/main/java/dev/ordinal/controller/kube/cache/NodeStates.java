@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
 import dev.ordinal.controller.nodeloss.NodeState;
 import io.fabric8.kubernetes.api.model.Node;
@@ -16,13 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * The memory is this replica's: a new leader starts counting a missing node's time again, so it may wait longer
  * than the timeout, never shorter. Shared by the steps that judge node loss, so they agree.
  */
-final class NodeStates {
+public final class NodeStates {
 
     private final Map<String, Instant> notReadySince = new ConcurrentHashMap<>();
     private final Map<String, Instant> missingSince = new ConcurrentHashMap<>();
 
     /** The state of the node named {@code name}; {@code node} null when there is no such Node. */
-    NodeState of(String name, Node node, Instant now) {
+    public NodeState of(String name, Node node, Instant now) {
         if (node == null) {
             return NodeState.gone(name, missingSince.computeIfAbsent(name, n -> notReadySince.getOrDefault(n, now)));
         }

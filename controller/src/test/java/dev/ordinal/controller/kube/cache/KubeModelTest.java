@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
 import dev.ordinal.contract.Annotations;
 import static org.junit.jupiter.api.Assertions.assertEquals;

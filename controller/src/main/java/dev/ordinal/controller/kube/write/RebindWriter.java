@@ -1,11 +1,12 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import dev.ordinal.contract.Annotations;
-import dev.ordinal.controller.rebind.RebindAction;
+import dev.ordinal.controller.kube.metrics.ControllerMetrics;
 import dev.ordinal.controller.rebind.RebindAction.CompleteBind;
 import dev.ordinal.controller.rebind.RebindAction.Rebind;
 import dev.ordinal.controller.rebind.RebindAction.Skip;
 import dev.ordinal.controller.rebind.RebindAction.Wait;
+import dev.ordinal.controller.rebind.RebindAction;
 import dev.ordinal.controller.rebind.RetainedVolume;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * that then could not be had would be stuck for good, while a volume pointed at a claim whose own patch failed is
  * completed by the next pass (or by the PersistentVolume controller, which binds a volume pre-bound to a claim).
  */
-final class RebindWriter {
+public final class RebindWriter {
 
     private static final Logger LOG = Logger.getLogger(RebindWriter.class);
 
@@ -35,7 +36,7 @@ final class RebindWriter {
     private final EventRecorder events;
     private final ControllerMetrics metrics;
 
-    RebindWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
+    public RebindWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics) {
         this.client = client;
         this.writes = writes;
         this.events = events;
@@ -43,7 +44,7 @@ final class RebindWriter {
     }
 
     /** Applies the action; false when a guard refused it (the caller looks again later). */
-    boolean apply(StatefulSet set, PersistentVolumeClaim claim, PersistentVolume volume, RebindAction action) {
+    public boolean apply(StatefulSet set, PersistentVolumeClaim claim, PersistentVolume volume, RebindAction action) {
         return switch (action) {
             case Rebind rebind -> rebind(set, claim, volume, rebind);
             case CompleteBind complete -> {

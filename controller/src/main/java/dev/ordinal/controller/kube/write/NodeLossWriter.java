@@ -1,5 +1,8 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.cache.NodeStates;
+import dev.ordinal.controller.kube.metrics.ControllerMetrics;
 import dev.ordinal.controller.nodeloss.LostNode;
 import dev.ordinal.controller.nodeloss.NodeLoss;
 import dev.ordinal.controller.nodeloss.NodeLossTimeout;
@@ -30,7 +33,7 @@ import org.jboss.logging.Logger;
  * guarantee that the old Pod has stopped: on a node that is only cut off, it may still run until its kubelet
  * returns. That is what the timeout is the operator's word on.
  */
-final class NodeLossWriter {
+public final class NodeLossWriter {
 
     private static final Logger LOG = Logger.getLogger(NodeLossWriter.class);
 
@@ -40,7 +43,7 @@ final class NodeLossWriter {
     private final ControllerMetrics metrics;
     private final NodeStates nodes;
 
-    NodeLossWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics,
+    public NodeLossWriter(KubernetesClient client, Writes writes, EventRecorder events, ControllerMetrics metrics,
             NodeStates nodes) {
         this.client = client;
         this.writes = writes;
@@ -50,7 +53,7 @@ final class NodeLossWriter {
     }
 
     /** Releases the ordinal; false when a fresh read refused it (the caller looks again later). */
-    boolean release(StatefulSet cached, Release release, Instant now) {
+    public boolean release(StatefulSet cached, Release release, Instant now) {
         String namespace = cached.getMetadata().getNamespace();
         String setName = cached.getMetadata().getName();
         String nodeName = release.lost().name();
@@ -60,12 +63,12 @@ final class NodeLossWriter {
             LOG.infof("Not releasing ordinal %d of %s/%s: the StatefulSet changed", release.ordinal(), namespace, setName);
             return false;
         }
-        int start = NodeLossStep.start(set);
-        if (release.ordinal() < start || release.ordinal() >= start + (long) NodeLossStep.replicas(set)) {
+        int start = KubeModel.startOrdinal(set);
+        if (release.ordinal() < start || release.ordinal() >= start + (long) KubeModel.replicas(set)) {
             LOG.infof("Not releasing ordinal %d of %s/%s: no longer in range", release.ordinal(), namespace, setName);
             return false;
         }
-        NodeLossTimeout timeout = NodeLossStep.timeout(set);
+        NodeLossTimeout timeout = KubeModel.nodeLossTimeout(set);
         Optional<LostNode> lost = NodeLoss.lost(nodes.of(nodeName, client.nodes().withName(nodeName).get(), now), timeout, now);
         if (lost.isEmpty()) {
             LOG.infof("Not releasing ordinal %d of %s/%s: node %s is Ready again, or the timeout (%s) has not run out",

@@ -1,6 +1,10 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
 import dev.ordinal.contract.claim.ClaimName;
+import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.cache.VolumeSnapshots;
+import dev.ordinal.controller.kube.write.ClaimWriter;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.ClaimAction;
 import dev.ordinal.controller.retention.ClaimState;
@@ -33,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * trips (a deletion: fresh reads of the StatefulSet and the Pod, then the delete). One after the other, a
  * scale-down of 100 ordinals waited for some 300 round trips in a row (ControllerBenchmark).
  */
-final class RetentionStep implements SetStep {
+public final class RetentionStep implements SetStep {
 
     static final int PARALLEL_WRITES = 8;
 
@@ -41,7 +45,7 @@ final class RetentionStep implements SetStep {
     /** Idle threads end after 30 s, so a quiet controller holds none and nothing needs closing. */
     private final ThreadPoolExecutor writes;
 
-    RetentionStep(ClaimWriter writer) {
+    public RetentionStep(ClaimWriter writer) {
         this.writer = writer;
         AtomicInteger threads = new AtomicInteger();
         this.writes = new ThreadPoolExecutor(PARALLEL_WRITES, PARALLEL_WRITES, 30, TimeUnit.SECONDS,
@@ -90,7 +94,7 @@ final class RetentionStep implements SetStep {
         List<ClaimAction> changes = plan.changes();
         for (ClaimAction action : changes) {
             PersistentVolumeClaim claim = byName.get(action.claim().claimName());
-            Callable<Boolean> apply = () -> writer.apply(state, view.set(), claim, action);
+            Callable<Boolean> apply = () -> writer.apply(state, view.set(), claim, action, view.now());
             applied.add(changes.size() == 1 ? inline(apply) : writes.submit(apply));
         }
         // Every claim's change is waited for; one claim's failure (a 409 from a concurrent writer) does not hold

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * deletion (ControllerBenchmark). An Event that cannot be written is logged, never fatal; when more than
  * {@value #QUEUE} wait, new ones are dropped (and logged) rather than holding memory or the reconcile.
  */
-final class EventRecorder implements AutoCloseable {
+public final class EventRecorder implements AutoCloseable {
 
     static final String COMPONENT = "ordinal-controller";
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
@@ -28,7 +28,7 @@ final class EventRecorder implements AutoCloseable {
     private final String identity;
     private final ThreadPoolExecutor writer;
 
-    EventRecorder(KubernetesClient client, String identity) {
+    public EventRecorder(KubernetesClient client, String identity) {
         this.client = client;
         this.identity = identity;
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -38,11 +38,11 @@ final class EventRecorder implements AutoCloseable {
         }, (task, executor) -> LOG.warnf("Event dropped: %d Events wait to be written already", QUEUE));
     }
 
-    void normal(HasMetadata object, String reason, String message) {
+    public void normal(HasMetadata object, String reason, String message) {
         record(object, "Normal", reason, message);
     }
 
-    void warning(HasMetadata object, String reason, String message) {
+    public void warning(HasMetadata object, String reason, String message) {
         record(object, "Warning", reason, message);
     }
 

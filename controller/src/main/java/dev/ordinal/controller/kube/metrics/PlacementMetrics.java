@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +12,7 @@ import java.util.Locale;
  * reason in lower case: capacity, spread, sticky, topology, cordoned, layout, no_nodes; or parameters when the class
  * cannot be read) and {@code ordinal_controller_placements_total} (placement annotations written).
  */
-final class PlacementMetrics {
+public final class PlacementMetrics {
 
     /** A decision takes about a microsecond; the upper buckets show a model that has grown too big. */
     private static final Duration[] DECISION_BUCKETS = {Duration.ofNanos(10_000), Duration.ofNanos(100_000),
@@ -22,7 +22,7 @@ final class PlacementMetrics {
     private final Timer decision;
     private final Counter placements;
 
-    PlacementMetrics(MeterRegistry registry) {
+    public PlacementMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.decision = Timer.builder("ordinal.controller.allocator.decision")
                 .description("Time the allocator took to place or refuse one claim")
@@ -31,15 +31,15 @@ final class PlacementMetrics {
                 .description("Placements written on claims of Immediate binding").register(registry);
     }
 
-    void decided(Duration took) {
+    public void decided(Duration took) {
         decision.record(took);
     }
 
-    void placed() {
+    public void placed() {
         placements.increment();
     }
 
-    void refused(String reason) {
+    public void refused(String reason) {
         Counter.builder("ordinal.controller.allocator.refusals").tag("reason", reason.toLowerCase(Locale.ROOT))
                 .description("Claims the allocator found no disk for, by reason").register(registry).increment();
     }

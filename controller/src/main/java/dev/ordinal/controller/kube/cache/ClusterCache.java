@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
 import dev.ordinal.contract.crd.OrdinalNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The informers every step reads from: StatefulSets, claims, Pods, StorageClasses, PersistentVolumes, Nodes and
- * OrdinalNodes, one cache each for the whole controller. Steps read; only {@link OrdinalController} routes their
+ * OrdinalNodes, one cache each for the whole controller. Steps read; only {@code OrdinalController} routes their
  * events to StatefulSet keys. Informers run on every replica, so a new leader starts with warm caches.
  */
 public final class ClusterCache implements AutoCloseable {
@@ -38,9 +38,32 @@ public final class ClusterCache implements AutoCloseable {
     /** fabric8 informers index by namespace already. */
     private static final String BY_NAMESPACE = Cache.NAMESPACE_INDEX;
 
-    /** What an informer's event means for the work queue. */
-    interface Events<T> {
-        void changed(T oldObject, T newObject);
+    /**
+     * Where each informer's events go, one named route per kind of object. Each route gets the object before and
+     * after the change: {@code before} is null when it was added, {@code after} when it was deleted.
+     */
+    public interface EventRoutes {
+        void onStorageClass(StorageClass before, StorageClass after);
+
+        void onStatefulSet(StatefulSet before, StatefulSet after);
+
+        void onClaim(PersistentVolumeClaim before, PersistentVolumeClaim after);
+
+        void onPod(Pod before, Pod after);
+
+        void onPersistentVolume(PersistentVolume before, PersistentVolume after);
+
+        void onNode(Node before, Node after);
+
+        void onOrdinalNode(OrdinalNode before, OrdinalNode after);
+
+        /** Only the VolumeSnapshots this controller made ({@link #startSnapshots}). */
+        void onVolumeSnapshot(GenericKubernetesResource before, GenericKubernetesResource after);
+    }
+
+    /** One informer's events, as its route takes them. */
+    private interface Events<T> {
+        void changed(T before, T after);
     }
 
     private final KubernetesClient client;
@@ -57,21 +80,19 @@ public final class ClusterCache implements AutoCloseable {
     /** Only the VolumeSnapshots this controller made; apart from the others, as their API may not be served. */
     private SharedIndexInformer<GenericKubernetesResource> snapshots;
 
-    ClusterCache(KubernetesClient client, Duration resync) {
+    public ClusterCache(KubernetesClient client, Duration resync) {
         this.client = client;
         this.resync = resync.toMillis();
     }
 
     /** Creates the informers with their event routes, starts them and waits for their first listing. */
-    void start(Events<StorageClass> onClass, Events<StatefulSet> onSet, Events<PersistentVolumeClaim> onClaim,
-            Events<Pod> onPod, Events<PersistentVolume> onVolume, Events<Node> onNode,
-            Events<OrdinalNode> onOrdinalNode) {
-        classes = inform(client.storage().v1().storageClasses().runnableInformer(resync), onClass);
-        sets = inform(client.apps().statefulSets().inAnyNamespace().runnableInformer(resync), onSet);
-        claims = inform(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resync), onClaim);
-        pods = inform(client.pods().inAnyNamespace().runnableInformer(resync), onPod);
-        volumes = inform(client.persistentVolumes().runnableInformer(resync), onVolume);
-        nodes = inform(client.nodes().runnableInformer(resync), onNode);
+    public void start(EventRoutes routes) {
+        classes = inform(client.storage().v1().storageClasses().runnableInformer(resync), routes::onStorageClass);
+        sets = inform(client.apps().statefulSets().inAnyNamespace().runnableInformer(resync), routes::onStatefulSet);
+        claims = inform(client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resync), routes::onClaim);
+        pods = inform(client.pods().inAnyNamespace().runnableInformer(resync), routes::onPod);
+        volumes = inform(client.persistentVolumes().runnableInformer(resync), routes::onPersistentVolume);
+        nodes = inform(client.nodes().runnableInformer(resync), routes::onNode);
         // All listings at once, then wait for all: one after the other, 10,000 claims and 10,000 Pods took a second
         // longer to sync (ControllerBenchmark), the client decoding one list while the next could be on its way.
         List<java.util.concurrent.CompletableFuture<Void>> listed = new ArrayList<>();
@@ -82,7 +103,7 @@ public final class ClusterCache implements AutoCloseable {
         // Only placement needs OrdinalNodes: without their CRD (or the right to list them) everything else still
         // runs, and placement waits until the informer has listed them (it keeps trying).
         ordinalNodes = client.resources(OrdinalNode.class).runnableInformer(resync);
-        handle(ordinalNodes, onOrdinalNode);
+        handle(ordinalNodes, routes::onOrdinalNode);
         // fabric8 stops an informer whose first listing fails (404 without the CRD, 403 without RBAC): this one
         // retries, with fabric8's growing delay, so installing the CRD later turns placement on without a restart.
         AtomicBoolean told = new AtomicBoolean();
@@ -131,10 +152,10 @@ public final class ClusterCache implements AutoCloseable {
      * missing, and creating one answers 409 or 404, both handled where snapshots are made. It keeps retrying, so
      * CRDs installed later are picked up.
      */
-    void startSnapshots(Events<GenericKubernetesResource> onSnapshot) {
+    public void startSnapshots(EventRoutes routes) {
         snapshots = client.genericKubernetesResources(VolumeSnapshots.CONTEXT).inAnyNamespace()
                 .withLabel(VolumeSnapshots.MANAGED_BY, VolumeSnapshots.MANAGER).runnableInformer(resync);
-        handle(snapshots, onSnapshot);
+        handle(snapshots, routes::onVolumeSnapshot);
         snapshots.exceptionHandler((started, error) -> true);
         snapshots.start();
     }

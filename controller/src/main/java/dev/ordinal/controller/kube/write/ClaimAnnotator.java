@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.write;
 
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import java.util.Map;
@@ -8,20 +8,20 @@ import java.util.Map;
  * resourceVersion the decision was made from ({@link Writes}), so a claim that changed meanwhile answers 409 Conflict
  * and the reconcile decides again on fresh state, as {@link ClaimWriter} does for retention.
  */
-final class ClaimAnnotator {
+public final class ClaimAnnotator {
 
     private final Writes writes;
 
-    ClaimAnnotator(Writes writes) {
+    public ClaimAnnotator(Writes writes) {
         this.writes = writes;
     }
 
-    void annotate(PersistentVolumeClaim claim, String key, String value) {
+    public void annotate(PersistentVolumeClaim claim, String key, String value) {
         writes.mergePatch(claim, Map.of("metadata", Map.of("annotations", Map.of(key, value))));
     }
 
     /** A claim's annotation, or null. */
-    static String annotation(PersistentVolumeClaim claim, String key) {
+    public static String annotation(PersistentVolumeClaim claim, String key) {
         Map<String, String> annotations = claim.getMetadata().getAnnotations();
         return annotations == null ? null : annotations.get(key);
     }

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
 import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.model.OrdinalClaim;
@@ -22,9 +22,9 @@ import java.util.Optional;
  * {@link GenericKubernetesResource}s. They have no owner reference, so they outlive the claim and the StatefulSet;
  * the controller never deletes one.
  */
-final class VolumeSnapshots {
+public final class VolumeSnapshots {
 
-    static final ResourceDefinitionContext CONTEXT = new ResourceDefinitionContext.Builder()
+    public static final ResourceDefinitionContext CONTEXT = new ResourceDefinitionContext.Builder()
             .withGroup("snapshot.storage.k8s.io").withVersion("v1").withKind("VolumeSnapshot")
             .withPlural("volumesnapshots").withNamespaced(true).build();
     static final String API_VERSION = "snapshot.storage.k8s.io/v1";
@@ -33,7 +33,7 @@ final class VolumeSnapshots {
     static final String MANAGER = "ordinal-controller";
     /** Annotations: which claim (name, uid) and volume the snapshot was taken of, and why. */
     static final String CLAIM = "ordinal.csi.dev/claim";
-    static final String CLAIM_UID = "ordinal.csi.dev/claim-uid";
+    public static final String CLAIM_UID = "ordinal.csi.dev/claim-uid";
     static final String VOLUME = "ordinal.csi.dev/volume";
     static final String REASON = "ordinal.csi.dev/snapshot-reason";
 
@@ -47,7 +47,7 @@ final class VolumeSnapshots {
      * {@code <claim>-<10 hex of sha256(claim uid)>}: the same for every retry, different for a new claim of the same
      * name (a StatefulSet scaled down, up, and down again snapshots each incarnation).
      */
-    static String name(String claimName, String claimUid) {
+    public static String name(String claimName, String claimUid) {
         String base = claimName;
         if (base.length() > MAX_NAME - HASH - 1) {
             base = base.substring(0, MAX_NAME - HASH - 1).replaceAll("[-.]+$", "");
@@ -55,7 +55,7 @@ final class VolumeSnapshots {
         return base + "-" + sha256(claimUid).substring(0, HASH);
     }
 
-    static GenericKubernetesResource build(OrdinalClaim id, PersistentVolumeClaim claim, String name,
+    public static GenericKubernetesResource build(OrdinalClaim id, PersistentVolumeClaim claim, String name,
             Optional<String> className, String reason) {
         Map<String, Object> source = Map.of("persistentVolumeClaimName", claim.getMetadata().getName());
         Map<String, Object> spec = new LinkedHashMap<>();
@@ -76,7 +76,7 @@ final class VolumeSnapshots {
     }
 
     /** The plan's view of a claim's snapshot, from the cached (or freshly read) object, if any. */
-    static ClaimSnapshot state(String name, Optional<GenericKubernetesResource> snapshot) {
+    public static ClaimSnapshot state(String name, Optional<GenericKubernetesResource> snapshot) {
         if (snapshot.isEmpty()) {
             return ClaimSnapshot.none(name);
         }
@@ -96,7 +96,7 @@ final class VolumeSnapshots {
     }
 
     /** The StatefulSet a snapshot of ours was taken for: {@code namespace/name}. */
-    static Optional<String> statefulSetKey(GenericKubernetesResource snapshot) {
+    public static Optional<String> statefulSetKey(GenericKubernetesResource snapshot) {
         Map<String, String> labels = snapshot.getMetadata().getLabels();
         String set = labels == null ? null : labels.get(VolumeIdentity.STATEFUL_SET);
         return set == null ? Optional.empty() : Optional.of(snapshot.getMetadata().getNamespace() + "/" + set);
@@ -108,7 +108,7 @@ final class VolumeSnapshots {
     }
 
     /** "ordinal 3, volume pvc-1234, 10Gi": what a user needs to find the data again. */
-    static String describe(OrdinalClaim id, PersistentVolumeClaim claim) {
+    public static String describe(OrdinalClaim id, PersistentVolumeClaim claim) {
         String size = Optional.ofNullable(claim.getStatus()).map(s -> s.getCapacity()).map(c -> c.get("storage"))
                 .or(() -> Optional.ofNullable(claim.getSpec()).map(s -> s.getResources()).map(r -> r.getRequests())
                         .map(r -> r.get("storage")))

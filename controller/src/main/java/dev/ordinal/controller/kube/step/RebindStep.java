@@ -1,6 +1,11 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
 import dev.ordinal.contract.Annotations;
+import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.KubeModel;
+import dev.ordinal.controller.kube.cache.NodeStates;
+import dev.ordinal.controller.kube.cache.PersistentVolumes;
+import dev.ordinal.controller.kube.write.RebindWriter;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.nodeloss.LostNode;
 import dev.ordinal.controller.nodeloss.NodeLoss;
@@ -8,9 +13,9 @@ import dev.ordinal.controller.nodeloss.NodeLossTimeout;
 import dev.ordinal.controller.rebind.PendingClaim;
 import dev.ordinal.controller.rebind.RebindAction;
 import dev.ordinal.controller.rebind.Rebinding;
-import dev.ordinal.controller.rebind.RetainedVolume;
 import dev.ordinal.controller.rebind.RetainedVolume.ClaimRef;
 import dev.ordinal.controller.rebind.RetainedVolume.Phase;
+import dev.ordinal.controller.rebind.RetainedVolume;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -32,12 +37,12 @@ import java.util.Set;
  * marked {@code ordinal.csi.dev/rebind: skipped} when that volume does not fit ({@link Rebinding} decides;
  * {@link RebindWriter} writes).
  */
-final class RebindStep implements SetStep {
+public final class RebindStep implements SetStep {
 
     private final RebindWriter writer;
     private final NodeStates nodes;
 
-    RebindStep(RebindWriter writer, NodeStates nodes) {
+    public RebindStep(RebindWriter writer, NodeStates nodes) {
         this.writer = writer;
         this.nodes = nodes;
     }
@@ -63,7 +68,7 @@ final class RebindStep implements SetStep {
         if (claims.stream().noneMatch(PendingClaim::waiting)) {
             return Optional.empty(); // Most reconciles: every claim has its volume.
         }
-        NodeLossTimeout timeout = NodeLossStep.timeout(view.set().get());
+        NodeLossTimeout timeout = KubeModel.nodeLossTimeout(view.set().get());
         Map<String, PersistentVolume> volumeObjects = new HashMap<>();
         List<RetainedVolume> volumes = new ArrayList<>();
         for (PersistentVolume volume : cache.persistentVolumes()) {

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,7 +14,7 @@ import java.util.List;
  * {@code ordinal_controller_node_loss_pod_deletions_total}.
  * Steps register theirs next to these.
  */
-final class ControllerMetrics {
+public final class ControllerMetrics {
 
     /** Every {@code action} of {@code ordinal_controller_retention_actions_total}, as docs/METRICS.md lists them. */
     static final List<String> ACTIONS = List.of("set-owners", "grace-started", "grace-cancelled",
@@ -26,7 +26,7 @@ final class ControllerMetrics {
     private final Timer duration;
     private final Counter errors;
 
-    ControllerMetrics(MeterRegistry registry) {
+    public ControllerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.duration = Timer.builder("ordinal.controller.reconcile.duration")
                 .description("Time to reconcile the claims of one StatefulSet").register(registry);
@@ -42,7 +42,7 @@ final class ControllerMetrics {
     }
 
     /** StatefulSets waiting for a reconcile (queued, not yet running). */
-    void queueDepth(java.util.function.Supplier<Number> depth) {
+    public void queueDepth(java.util.function.Supplier<Number> depth) {
         Gauge.builder("ordinal.controller.queue.depth", depth).description("StatefulSets waiting for a reconcile")
                 .register(registry);
     }
@@ -51,7 +51,7 @@ final class ControllerMetrics {
         return registry;
     }
 
-    void action(String action) {
+    public void action(String action) {
         actionCounter(action).increment();
     }
 
@@ -61,17 +61,17 @@ final class ControllerMetrics {
     }
 
     /** A claim rebound to its ordinal's Released volume ({@code rebound}), or marked to get a new one ({@code skipped}). */
-    void rebind(String result) {
+    public void rebind(String result) {
         rebindCounter(result).increment();
     }
 
     /** A claim deleted because the node its local volume lived on was lost. */
-    void nodeLossRelease() {
+    public void nodeLossRelease() {
         nodeLossReleases().increment();
     }
 
     /** A Pod force-deleted from a lost node. */
-    void nodeLossPodDeletion() {
+    public void nodeLossPodDeletion() {
         nodeLossPodDeletions().increment();
     }
 
@@ -91,7 +91,7 @@ final class ControllerMetrics {
     }
 
     /** Snapshot-before-delete: {@code requested}, {@code ready} (a claim let go after it), {@code failed}. */
-    void snapshot(String result) {
+    public void snapshot(String result) {
         snapshotCounter(result).increment();
     }
 
@@ -100,11 +100,11 @@ final class ControllerMetrics {
                 .description("VolumeSnapshots taken before retention lets a claim go, by outcome").register(registry);
     }
 
-    Timer duration() {
+    public Timer duration() {
         return duration;
     }
 
-    void error() {
+    public void error() {
         errors.increment();
     }
 }

@@ -1,10 +1,10 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.cache;
 
+import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.contract.Api;
 import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.rebind.Size;
-import dev.ordinal.allocator.model.Topology;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -16,31 +16,31 @@ import java.util.Map;
 import java.util.Optional;
 
 /** What the controller reads from a PersistentVolume of Ordinal's: its identity, its node, its sizes. */
-final class PersistentVolumes {
+public final class PersistentVolumes {
 
     static final String DRIVER = Api.DRIVER_NAME;
     /**
      * The topology key the driver publishes for its node; external-provisioner copies the volume's accessible topology
      * into the PersistentVolume's required node affinity under this key.
      */
-    static final String NODE_KEY = Topology.NODE_KEY;
+    public static final String NODE_KEY = Topology.NODE_KEY;
     /** Local volume ids are {@code local:<node>:<disk>:<name>}; NFS ids start {@code nfs#} and have no node. */
     private static final String LOCAL_PREFIX = "local:";
 
     private PersistentVolumes() {
     }
 
-    static boolean isOrdinal(PersistentVolume volume) {
+    public static boolean isOrdinal(PersistentVolume volume) {
         return volume.getSpec() != null && volume.getSpec().getCsi() != null
                 && DRIVER.equals(volume.getSpec().getCsi().getDriver());
     }
 
-    static String handle(PersistentVolume volume) {
+    public static String handle(PersistentVolume volume) {
         return isOrdinal(volume) ? Optional.ofNullable(volume.getSpec().getCsi().getVolumeHandle()).orElse("") : "";
     }
 
     /** The ordinal the driver made the volume for (its volume context), when it recorded one. */
-    static Optional<OrdinalClaim> identity(PersistentVolume volume) {
+    public static Optional<OrdinalClaim> identity(PersistentVolume volume) {
         if (!isOrdinal(volume)) {
             return Optional.empty();
         }
@@ -49,14 +49,14 @@ final class PersistentVolumes {
     }
 
     /** Where a local volume lives: its node, and its disk when the volume id names it. */
-    record Location(String node, Optional<String> disk) {
+    public record Location(String node, Optional<String> disk) {
     }
 
     /**
      * Node and disk from the id {@code local:<node>:<disk>:<name>}, else the node of its node affinity. Empty for a
      * volume without either (NFS): it lives on no node.
      */
-    static Optional<Location> location(PersistentVolume volume) {
+    public static Optional<Location> location(PersistentVolume volume) {
         if (!isOrdinal(volume)) {
             return Optional.empty();
         }
@@ -71,7 +71,7 @@ final class PersistentVolumes {
      * The node a local volume lives on: the node affinity's {@link #NODE_KEY}, else the node in its id. Empty for a
      * volume without node affinity: any node can reach it (NFS), so no node's loss takes it away.
      */
-    static Optional<String> node(PersistentVolume volume) {
+    public static Optional<String> node(PersistentVolume volume) {
         if (!isOrdinal(volume) || volume.getSpec().getNodeAffinity() == null
                 || volume.getSpec().getNodeAffinity().getRequired() == null) {
             return Optional.empty();
@@ -85,7 +85,7 @@ final class PersistentVolumes {
     }
 
     /** The volume context the driver recorded (the PV's volumeAttributes); empty for a volume of another driver. */
-    static Map<String, String> attributes(PersistentVolume volume) {
+    public static Map<String, String> attributes(PersistentVolume volume) {
         return isOrdinal(volume) ? Optional.ofNullable(volume.getSpec().getCsi().getVolumeAttributes()).orElse(Map.of())
                 : Map.of();
     }
@@ -113,7 +113,7 @@ final class PersistentVolumes {
         return handle.startsWith(LOCAL_PREFIX) ? handle.split(":", -1) : new String[0];
     }
 
-    static Size size(Quantity quantity) {
+    public static Size size(Quantity quantity) {
         if (quantity == null) {
             return Size.NONE;
         }

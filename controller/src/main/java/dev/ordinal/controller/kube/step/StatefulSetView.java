@@ -1,5 +1,6 @@
-package dev.ordinal.controller.kube;
+package dev.ordinal.controller.kube.step;
 
+import dev.ordinal.controller.kube.cache.ClusterCache;
 import dev.ordinal.controller.model.OrdinalClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -13,11 +14,11 @@ import java.util.Optional;
  * {@code claims} the cached claims named after them ({@code <template>-<set>-<ordinal>}); both empty when the set
  * is gone or is not Ordinal's.
  */
-record StatefulSetView(String namespace, String name, Optional<StatefulSet> set, List<String> templates,
+public record StatefulSetView(String namespace, String name, Optional<StatefulSet> set, List<String> templates,
         List<TemplateClaim> claims, ClusterCache cache, Instant now) {
 
     /** A claim of one of the set's templates, as cached. */
-    record TemplateClaim(OrdinalClaim id, PersistentVolumeClaim claim) {
+    public record TemplateClaim(OrdinalClaim id, PersistentVolumeClaim claim) {
     }
 
     boolean ordinalSet() {
