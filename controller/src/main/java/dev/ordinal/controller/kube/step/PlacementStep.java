@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -365,9 +366,16 @@ public final class PlacementStep implements SetStep {
 
     /** Ordinal PVs (by their node, and disk when the id names it) and claims placed whose volume is not made yet. */
     private static List<ExistingVolume> existingVolumes(ClusterCache cache, StatefulSetView view) {
+        return existingVolumes(cache.persistentVolumes(), cache.allClaims(), cache::effectiveClass, view);
+    }
+
+    /** What is on the disks, or promised to them: the cached volumes, and placed claims not yet among them. */
+    static List<ExistingVolume> existingVolumes(List<PersistentVolume> persistentVolumes,
+            List<PersistentVolumeClaim> claims, Function<String, Optional<StorageClass>> effectiveClass,
+            StatefulSetView view) {
         List<ExistingVolume> volumes = new ArrayList<>();
         Set<String> provisionedFor = new HashSet<>();
-        for (PersistentVolume volume : cache.persistentVolumes()) {
+        for (PersistentVolume volume : persistentVolumes) {
             Optional<PersistentVolumes.Location> location = PersistentVolumes.location(volume);
             if (location.isEmpty()) {
                 continue;
@@ -383,15 +391,17 @@ public final class PlacementStep implements SetStep {
         }
         Map<String, OrdinalClaim> ofThisSet = new HashMap<>();
         view.claims().forEach(c -> ofThisSet.put(c.claim().getMetadata().getUid(), c.id()));
-        for (PersistentVolumeClaim claim : cache.allClaims()) {
+        for (PersistentVolumeClaim claim : claims) {
             String placement = ClaimAnnotator.annotation(claim, Annotations.PLACEMENT);
             int slash = placement == null ? -1 : placement.indexOf('/');
-            boolean bound = claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
-            if (slash <= 0 || slash == placement.length() - 1 || bound || claim.getMetadata().getDeletionTimestamp() != null
+            // A placed claim counts here until its volume is in the volume cache, Bound or not: the claim and volume
+            // informers are separate, and a claim seen Bound before its volume must still hold its node, or a hard
+            // spread would let a sibling onto it in between.
+            if (slash <= 0 || slash == placement.length() - 1 || claim.getMetadata().getDeletionTimestamp() != null
                     || provisionedFor.contains(claim.getMetadata().getUid())) {
                 continue;
             }
-            String layout = cache.effectiveClass(claim.getSpec() == null ? null : claim.getSpec().getStorageClassName())
+            String layout = effectiveClass.apply(claim.getSpec() == null ? null : claim.getSpec().getStorageClassName())
                     .map(PlacementStep::parameters).map(p -> p.get(ClassRules.LAYOUT)).orElse("image");
             volumes.add(new ExistingVolume(claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName(),
                     placement.substring(0, slash), Optional.of(placement.substring(slash + 1)), layout, bytes(claim), false,
