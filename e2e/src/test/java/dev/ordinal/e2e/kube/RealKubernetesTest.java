@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.contract.crd.OrdinalVolume;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -16,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSIStorageCapacity;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -33,13 +31,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -51,33 +45,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * names say "AsKubelet" where that happens. The README's StatefulSet goes first: it reads the capacity published
  * before any volume exists. Each test has a namespace of its own; the cluster is shared.
  */
-@Tag("real-kubernetes")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RealKubernetesTest {
+class RealKubernetesTest extends AgainstRealCluster {
 
     private static final Logger LOG = Logger.getLogger(RealKubernetesTest.class);
-    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final long GI = 1L << 30;
 
-    private RealCluster cluster;
-    private KubernetesClient api;
-    private KubeletVolumes kubelet;
-
-    @BeforeAll
-    void startCluster() {
-        cluster = RealCluster.start(RealCluster.repository());
-        api = cluster.admin();
-        kubelet = new KubeletVolumes(cluster);
-        cluster.versions().forEach(line -> LOG.info("component " + line));
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /**
      * README's StatefulSet, as a user applies it: three claims of the ordinal-image class (WaitForFirstConsumer)
@@ -395,23 +368,6 @@ class RealKubernetesTest {
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
     }
 
-    private boolean podRunning(String ns, String name) {
-        var pod = api.pods().inNamespace(ns).withName(name).get();
-        return pod != null && "Running".equals(pod.getStatus().getPhase());
-    }
-
-    private List<String> messages(String ns, String claim) {
-        return events(ns, claim).stream().map(e -> e.getReason() + ": " + e.getMessage()).toList();
-    }
-
-    private String namespace(String name) {
-        api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .create();
-        // Pods are admitted only once kube-controller-manager has made the namespace's default ServiceAccount.
-        await().atMost(WAIT).until(() -> api.serviceAccounts().inNamespace(name).withName("default").get() != null);
-        return name;
-    }
-
     private static StatefulSet statefulSet(String ns, String name, int replicas, String storageClass, String size,
             String whenDeleted, String whenScaled, String podManagement) {
         return new StatefulSetBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
@@ -426,26 +382,6 @@ class RealKubernetesTest {
                 .withStorageClassName(storageClass).withAccessModes("ReadWriteOnce").withNewResources()
                 .addToRequests("storage", new Quantity(size)).endResources().endSpec().endVolumeClaimTemplate()
                 .endSpec().build();
-    }
-
-    private List<String> runningPods(String ns, String app) {
-        return api.pods().inNamespace(ns).withLabel("app", app).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> "Running".equals(p.getStatus().getPhase())).map(p -> p.getMetadata().getName()).toList();
-    }
-
-    private PersistentVolumeClaim claim(String ns, String name) {
-        return api.persistentVolumeClaims().inNamespace(ns).withName(name).get();
-    }
-
-    private List<OrdinalVolume> ordinalVolumes(String ns) {
-        return api.resources(OrdinalVolume.class).list().getItems().stream()
-                .filter(v -> ns.equals(v.getSpec().claimNamespace)).toList();
-    }
-
-    private List<Event> events(String ns, String claim) {
-        return api.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> claim.equals(e.getInvolvedObject().getName())).toList();
     }
 
     /** CSIStorageCapacity of the class by node, in bytes. */

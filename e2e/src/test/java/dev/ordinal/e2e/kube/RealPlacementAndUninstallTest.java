@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -24,14 +23,12 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -42,13 +39,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jboss.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -58,32 +51,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * reaches the user as Events; and the chart's objects deleted as `helm uninstall` deletes them leave the CRDs, the
  * OrdinalVolumes and the data. The last test removes the install, so it runs last.
  */
-@Tag("real-kubernetes")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RealPlacementAndUninstallTest {
+class RealPlacementAndUninstallTest extends AgainstRealCluster {
 
     private static final Logger LOG = Logger.getLogger(RealPlacementAndUninstallTest.class);
-    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final String SNAPSHOTS = "snapshot.storage.k8s.io/v1";
 
-    private RealCluster cluster;
-    private KubernetesClient api;
-    private KubeletVolumes kubelet;
-
-    @BeforeAll
-    void startCluster() {
-        cluster = RealCluster.start(RealCluster.repository());
-        api = cluster.admin();
-        kubelet = new KubeletVolumes(cluster);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /**
      * An Immediate class with {@code spread: zone/soft} and {@code placement: companion}: the companion places each
@@ -399,43 +372,6 @@ class RealPlacementAndUninstallTest {
                 .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim)
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
-    }
-
-    private boolean podRunning(String ns, String name) {
-        var pod = api.pods().inNamespace(ns).withName(name).get();
-        return pod != null && "Running".equals(pod.getStatus().getPhase());
-    }
-
-    private String namespace(String name) {
-        api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .create();
-        // Pods are admitted only once kube-controller-manager has made the namespace's default ServiceAccount.
-        await().atMost(WAIT).until(() -> api.serviceAccounts().inNamespace(name).withName("default").get() != null);
-        return name;
-    }
-
-    private List<String> runningPods(String ns, String app) {
-        return api.pods().inNamespace(ns).withLabel("app", app).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> "Running".equals(p.getStatus().getPhase())).map(p -> p.getMetadata().getName()).toList();
-    }
-
-    private PersistentVolumeClaim claim(String ns, String name) {
-        return api.persistentVolumeClaims().inNamespace(ns).withName(name).get();
-    }
-
-    private List<OrdinalVolume> ordinalVolumes(String ns) {
-        return api.resources(OrdinalVolume.class).list().getItems().stream()
-                .filter(v -> ns.equals(v.getSpec().claimNamespace)).toList();
-    }
-
-    private List<Event> events(String ns, String object) {
-        return api.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> object.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    private List<String> messages(String ns, String object) {
-        return events(ns, object).stream().map(e -> e.getReason() + ": " + e.getMessage()).toList();
     }
 
     private static String nodeAffinity(PersistentVolume pv) {

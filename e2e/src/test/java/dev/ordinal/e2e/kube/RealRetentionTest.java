@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ordinal.contract.crd.OrdinalVolume;
-import io.fabric8.kubernetes.api.model.Event;
+import dev.ordinal.contract.Annotations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -18,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetSpecBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -33,11 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Claim retention under the real kube-controller-manager (its StatefulSet controller and garbage collector), the
@@ -51,36 +44,15 @@ import org.junit.jupiter.api.TestInstance;
  * Data is written and read back by the test acting as kubelet on the node plugin's socket ("AsKubelet" in the
  * names). Each test has a namespace of its own; the cluster is shared.
  */
-@Tag("real-kubernetes")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RealRetentionTest {
+class RealRetentionTest extends AgainstRealCluster {
 
     private static final Logger LOG = Logger.getLogger(RealRetentionTest.class);
-    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final String SNAPSHOTS = "snapshot.storage.k8s.io/v1";
-    private static final String GRACE = "ordinal.csi.dev/scale-down-grace";
-    private static final String WHEN_SCALED = "ordinal.csi.dev/when-scaled";
-    private static final String SNAPSHOT_BEFORE_DELETE = "ordinal.csi.dev/snapshot-before-delete";
-    private static final String SCALED_DOWN_SINCE = "ordinal.csi.dev/scaled-down-since";
+    private static final String GRACE = Annotations.SCALE_DOWN_GRACE;
+    private static final String WHEN_SCALED = Annotations.WHEN_SCALED;
+    private static final String SNAPSHOT_BEFORE_DELETE = Annotations.SNAPSHOT_BEFORE_DELETE;
+    private static final String SCALED_DOWN_SINCE = Annotations.SCALED_DOWN_SINCE;
 
-    private RealCluster cluster;
-    private KubernetesClient api;
-    private KubeletVolumes kubelet;
-
-    @BeforeAll
-    void startCluster() {
-        cluster = RealCluster.start(RealCluster.repository());
-        api = cluster.admin();
-        kubelet = new KubeletVolumes(cluster);
-        cluster.versions().forEach(line -> LOG.info("component " + line));
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /**
      * whenDeleted=Retain: deleting the StatefulSet (kubectl's default, background cascade) lets the garbage
@@ -360,14 +332,6 @@ class RealRetentionTest {
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
     }
 
-    private String namespace(String name) {
-        api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .create();
-        // Pods are admitted only once kube-controller-manager has made the namespace's default ServiceAccount.
-        await().atMost(WAIT).until(() -> api.serviceAccounts().inNamespace(name).withName("default").get() != null);
-        return name;
-    }
-
     /**
      * A StatefulSet of 1Gi ordinal-dir claims, Parallel; {@code whenDeleted}/{@code whenScaled} null leaves the
      * spec's retention policy out (the API server fills it in).
@@ -388,21 +352,6 @@ class RealRetentionTest {
         }
         return new StatefulSetBuilder().withNewMetadata().withName(name).withNamespace(ns)
                 .withAnnotations(annotations).endMetadata().withSpec(spec.build()).build();
-    }
-
-    private List<String> runningPods(String ns, String app) {
-        return api.pods().inNamespace(ns).withLabel("app", app).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> "Running".equals(p.getStatus().getPhase())).map(p -> p.getMetadata().getName()).toList();
-    }
-
-    private boolean podRunning(String ns, String name) {
-        var pod = api.pods().inNamespace(ns).withName(name).get();
-        return pod != null && "Running".equals(pod.getStatus().getPhase());
-    }
-
-    private PersistentVolumeClaim claim(String ns, String name) {
-        return api.persistentVolumeClaims().inNamespace(ns).withName(name).get();
     }
 
     private static String annotation(PersistentVolumeClaim claim, String key) {
@@ -427,19 +376,9 @@ class RealRetentionTest {
                 .filter(c -> c.getMetadata().getName().startsWith("data-" + set + "-")).toList();
     }
 
-    private List<OrdinalVolume> ordinalVolumes(String ns) {
-        return api.resources(OrdinalVolume.class).list().getItems().stream()
-                .filter(v -> ns.equals(v.getSpec().claimNamespace)).toList();
-    }
-
     private Path volumePath(String ns, String claim) {
         return ordinalVolumes(ns).stream().filter(v -> claim.equals(v.getSpec().claimName)).findFirst()
                 .map(v -> Path.of(v.getStatus().path)).orElseThrow();
-    }
-
-    private List<Event> events(String ns, String claim) {
-        return api.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> claim.equals(e.getInvolvedObject().getName())).toList();
     }
 
     private boolean hasEvent(String ns, String claim, String reason) {
@@ -450,9 +389,5 @@ class RealRetentionTest {
     private void awaitEvent(String ns, String claim, String reason) {
         await().atMost(WAIT).untilAsserted(() -> assertTrue(hasEvent(ns, claim, reason),
                 reason + " on " + claim + ": " + messages(ns, claim)));
-    }
-
-    private List<String> messages(String ns, String claim) {
-        return events(ns, claim).stream().map(e -> e.getReason() + ": " + e.getMessage()).toList();
     }
 }
