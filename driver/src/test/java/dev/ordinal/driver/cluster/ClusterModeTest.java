@@ -30,6 +30,7 @@ import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.csi.v1.VolumeContentSource;
 import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
+import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.local.LocalVolumes;
@@ -62,6 +63,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -285,8 +287,14 @@ class ClusterModeTest {
     @Test
     void theAgentLeavesAVolumeANodeRpcHoldsAndMakesOthersMeanwhile() throws Exception {
         Volume held = pinned("held", 10 * MIB, "node-a");
-        // A NodeStage of the volume in flight on node-a: it holds the volume's lock, as the node service does.
-        VolumeLocks.Held stage = locks.get("node-a").acquire(held.getVolumeId(), "NodeStageVolume");
+        // A NodeStage of the volume in flight on node-a: it holds the volume's lock, as the node service does. The
+        // agent reports the volume Ready under that lock and lets go just after, so the stage may have to retry.
+        AtomicReference<VolumeLocks.Held> staging = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(20)).ignoreException(DriverError.Aborted.class).until(() -> {
+            staging.set(locks.get("node-a").acquire(held.getVolumeId(), "NodeStageVolume"));
+            return true;
+        });
+        VolumeLocks.Held stage = staging.get();
         ControllerGrpc.ControllerBlockingStub impatient = inProcess(running(DriverAssembly.build(
                 settings(DriverMode.CONTROLLER, "impatient", List.of(), Duration.ofMillis(500)))));
         ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder()
