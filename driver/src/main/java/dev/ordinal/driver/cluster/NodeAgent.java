@@ -154,12 +154,16 @@ public final class NodeAgent implements AutoCloseable {
                         && status.actualSizeBytes >= wanted.capacity().bytes()) {
             return;
         }
-        try (VolumeLocks.Held lock = locks.acquire(wanted.id().toString(),
-                "node agent " + (deleting ? "deleting" : "making") + " it")) {
+        underLock(wanted.id().toString(), deleting, () -> delete(resource, wanted), () -> make(resource, wanted));
+    }
+
+    /** The work on one volume or snapshot, under the lock a node RPC on the same id takes. */
+    private void underLock(String id, boolean deleting, Runnable delete, Runnable make) {
+        try (VolumeLocks.Held lock = locks.acquire(id, "node agent " + (deleting ? "deleting" : "making") + " it")) {
             if (deleting) {
-                delete(resource, wanted);
+                delete.run();
             } else {
-                make(resource, wanted);
+                make.run();
             }
         }
     }
@@ -208,14 +212,7 @@ public final class NodeAgent implements AutoCloseable {
                 : resource.getStatus() != null && resource.getStatus().readyToUse) {
             return;
         }
-        try (VolumeLocks.Held lock = locks.acquire(wanted.id().toString(),
-                "node agent " + (deleting ? "deleting" : "making") + " it")) {
-            if (deleting) {
-                delete(resource, wanted);
-            } else {
-                make(resource, wanted);
-            }
-        }
+        underLock(wanted.id().toString(), deleting, () -> delete(resource, wanted), () -> make(resource, wanted));
     }
 
     private void delete(OrdinalSnapshot resource, SnapshotRecord wanted) {
