@@ -1,14 +1,20 @@
 package dev.ordinal.e2e.kube;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.contract.crd.OrdinalVolume;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,5 +88,15 @@ abstract class AgainstRealCluster {
 
     List<String> messages(String ns, String object) {
         return events(ns, object).stream().map(e -> e.getReason() + ": " + e.getMessage()).toList();
+    }
+
+    /** The one node a local volume's node affinity names. */
+    static String nodeAffinity(PersistentVolume pv) {
+        Set<String> nodes = new LinkedHashSet<>();
+        pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().forEach(term -> term.getMatchExpressions()
+                .stream().filter(e -> Topology.NODE_KEY.equals(e.getKey()))
+                .map(NodeSelectorRequirement::getValues).forEach(nodes::addAll));
+        assertEquals(1, nodes.size(), "one node in " + pv.getSpec().getNodeAffinity());
+        return nodes.iterator().next();
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.contract.crd.OrdinalVolume;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -24,10 +23,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -396,14 +393,5 @@ class RealKubernetesTest extends AgainstRealCluster {
             }
         }
         return byNode;
-    }
-
-    private static String nodeAffinity(PersistentVolume pv) {
-        Set<String> nodes = new LinkedHashSet<>();
-        pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().forEach(term -> term.getMatchExpressions()
-                .stream().filter(e -> Topology.NODE_KEY.equals(e.getKey()))
-                .map(NodeSelectorRequirement::getValues).forEach(nodes::addAll));
-        assertEquals(1, nodes.size(), "one node in " + pv.getSpec().getNodeAffinity());
-        return nodes.iterator().next();
     }
 }

@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ordinal.allocator.model.Topology;
 import dev.ordinal.contract.crd.OrdinalSnapshot;
 import dev.ordinal.contract.crd.OrdinalVolume;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -372,14 +369,5 @@ class RealPlacementAndUninstallTest extends AgainstRealCluster {
                 .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim)
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
-    }
-
-    private static String nodeAffinity(PersistentVolume pv) {
-        Set<String> nodes = new LinkedHashSet<>();
-        pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().forEach(term -> term.getMatchExpressions()
-                .stream().filter(e -> Topology.NODE_KEY.equals(e.getKey()))
-                .map(NodeSelectorRequirement::getValues).forEach(nodes::addAll));
-        assertEquals(1, nodes.size(), "one node in " + pv.getSpec().getNodeAffinity());
-        return nodes.iterator().next();
     }
 }
