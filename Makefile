@@ -78,6 +78,7 @@ $(DRIVER_JAR): $(DRIVER_INPUTS)
 
 ## loadclient: the CSI load client jar (see BENCHMARKS.md).
 loadclient: $(LOADCLIENT_JAR)
+	@echo "make loadclient: $(LOADCLIENT_JAR) is up to date with its sources"
 
 $(LOADCLIENT_JAR): $(LOADCLIENT_INPUTS)
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -pl loadclient -am package -DskipTests
