@@ -1,6 +1,7 @@
 package dev.ordinal.driver.backend;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One backend's part of a ListVolumes or ListSnapshots page: at most the page's limit of entries, in id order,
@@ -18,6 +19,11 @@ public record Slice<T>(List<T> items, boolean more) {
      */
     public static <T> Slice<T> ofOneMore(List<T> fetched, int limit) {
         return fetched.size() > limit ? new Slice<>(fetched.subList(0, limit), true) : new Slice<>(fetched, false);
+    }
+
+    /** The same slice with each entry mapped (a backend's records to the seam's summaries). */
+    public <R> Slice<R> map(Function<? super T, ? extends R> mapper) {
+        return new Slice<>(items.stream().<R>map(mapper).toList(), more);
     }
 
     /** How many entries to read for {@link #ofOneMore}: one more than the limit, when there is a limit. */

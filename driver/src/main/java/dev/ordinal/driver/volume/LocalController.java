@@ -92,8 +92,7 @@ public final class LocalController implements ControllerBackend {
 
     @Override
     public Slice<VolumeSummary> volumes(String after, int limit) {
-        Slice<VolumeRecord> slice = volumes.list(after, limit);
-        return new Slice<>(slice.items().stream().map(LocalController::summary).toList(), slice.more());
+        return volumes.list(after, limit).map(LocalController::summary);
     }
 
     @Override
@@ -108,8 +107,7 @@ public final class LocalController implements ControllerBackend {
 
     @Override
     public Slice<SnapshotSummary> snapshots(String after, int limit, String snapshotId, String sourceVolumeId) {
-        Slice<SnapshotRecord> slice = snapshots.list(after, limit, snapshotId, sourceVolumeId);
-        return new Slice<>(slice.items().stream().map(LocalController::summary).toList(), slice.more());
+        return snapshots.list(after, limit, snapshotId, sourceVolumeId).map(LocalController::summary);
     }
 
     /**
