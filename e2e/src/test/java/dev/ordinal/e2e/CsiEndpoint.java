@@ -5,16 +5,11 @@ import dev.ordinal.csi.v1.IdentityGrpc;
 import dev.ordinal.csi.v1.NodeGrpc;
 import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.csi.CsiSocketServer;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
+import dev.ordinal.e2e.kube.NodeSocket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One driver process as the sidecars and kubelet see it: its services served on a unix socket by the driver's own
@@ -24,15 +19,12 @@ final class CsiEndpoint implements AutoCloseable {
 
     private final DriverAssembly assembly;
     private final CsiSocketServer server;
-    private final EpollEventLoopGroup clientLoop;
-    private final ManagedChannel channel;
+    private final NodeSocket client;
 
-    private CsiEndpoint(DriverAssembly assembly, CsiSocketServer server, EpollEventLoopGroup clientLoop,
-            ManagedChannel channel) {
+    private CsiEndpoint(DriverAssembly assembly, CsiSocketServer server, NodeSocket client) {
         this.assembly = assembly;
         this.server = server;
-        this.clientLoop = clientLoop;
-        this.channel = channel;
+        this.client = client;
     }
 
     static CsiEndpoint serve(DriverAssembly assembly, Path socket) {
@@ -43,10 +35,7 @@ final class CsiEndpoint implements AutoCloseable {
             assembly.close();
             throw new UncheckedIOException(e);
         }
-        EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(loop).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-        return new CsiEndpoint(assembly, server, loop, channel);
+        return new CsiEndpoint(assembly, server, new NodeSocket(socket));
     }
 
     DriverAssembly assembly() {
@@ -54,26 +43,20 @@ final class CsiEndpoint implements AutoCloseable {
     }
 
     ControllerGrpc.ControllerBlockingStub controller() {
-        return ControllerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return client.controller();
     }
 
     NodeGrpc.NodeBlockingStub node() {
-        return NodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return client.node();
     }
 
     IdentityGrpc.IdentityBlockingStub identity() {
-        return IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return client.identity();
     }
 
     @Override
     public void close() {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        clientLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        client.close();
         server.close();
         assembly.close();
     }

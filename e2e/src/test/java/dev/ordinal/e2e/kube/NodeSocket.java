@@ -11,32 +11,35 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** A gRPC client on one driver process's CSI socket, as kubelet or a sidecar holds one. */
-final class NodeSocket implements AutoCloseable {
+/**
+ * A gRPC client on one driver process's CSI socket, as kubelet or a sidecar holds one (also the client side of the
+ * emulated cluster's {@code CsiEndpoint}).
+ */
+public final class NodeSocket implements AutoCloseable {
 
     private final Path path;
     private final EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
     private final ManagedChannel channel;
 
-    NodeSocket(Path path) {
+    public NodeSocket(Path path) {
         this.path = path;
         this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(path.toString())).eventLoopGroup(loop)
                 .channelType(EpollDomainSocketChannel.class).usePlaintext().build();
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
-    NodeGrpc.NodeBlockingStub node() {
+    public NodeGrpc.NodeBlockingStub node() {
         return NodeGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
-    ControllerGrpc.ControllerBlockingStub controller() {
+    public ControllerGrpc.ControllerBlockingStub controller() {
         return ControllerGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
-    IdentityGrpc.IdentityBlockingStub identity() {
+    public IdentityGrpc.IdentityBlockingStub identity() {
         return IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
