@@ -158,7 +158,12 @@ final class KubeletVolumes {
         return Optional.of(new Expanded(claimName, filesystem));
     }
 
-    private static final Set<String> RESIZE_CONDITIONS = Set.of("FileSystemResizePending", "NodeResizeError");
+    /**
+     * The conditions kubelet clears when the node's part is done: every resize condition (csi-resizer leaves its
+     * {@code Resizing} beside {@code FileSystemResizePending}: seen), as Kubernetes' MergeResizeConditionOnPVC does.
+     */
+    private static final Set<String> RESIZE_CONDITIONS = Set.of("Resizing", "FileSystemResizePending",
+            "ControllerResizeError", "NodeResizeError");
 
     static boolean nodeResizePending(PersistentVolumeClaim claim) {
         boolean condition = Optional.ofNullable(claim.getStatus().getConditions()).orElse(List.of()).stream()
