@@ -10,6 +10,7 @@ import dev.ordinal.controller.grow.RolloutStatus;
 import dev.ordinal.controller.grow.RolloutStatus.State;
 import dev.ordinal.controller.grow.VolumeGrowth;
 import dev.ordinal.controller.kube.cache.ClusterCache;
+import dev.ordinal.controller.kube.cache.KubeModel;
 import dev.ordinal.controller.kube.cache.PersistentVolumes;
 import dev.ordinal.controller.kube.metrics.VolumeGrowMetrics;
 import dev.ordinal.controller.kube.write.GrowStatusAnnotation;
@@ -74,13 +75,20 @@ public final class VolumeGrowStep implements SetStep {
         Pace pace = new Pace(Pace.atOnce(annotations.get(Annotations.CLAIM_SIZE_AT_ONCE)),
                 "true".equalsIgnoreCase(annotations.get(Annotations.CLAIM_SIZE_PAUSED)));
         Map<String, String> statuses = new LinkedHashMap<>();
+        int first = KubeModel.startOrdinal(set);
+        int replicas = KubeModel.replicas(set);
         for (String template : view.templates()) {
             String statusKey = Annotations.CLAIM_SIZE_STATUS_PREFIX + template;
             Optional<Recorded> before = GrowStatusAnnotation.read(annotations.get(statusKey));
             Map<Integer, PersistentVolumeClaim> objects = new HashMap<>();
             List<GrowingClaim> claims = new ArrayList<>();
             for (StatefulSetView.TemplateClaim claim : view.claims()) {
-                if (claim.id().template().equals(template) && claim.claim().getMetadata().getDeletionTimestamp() == null) {
+                // Only the ordinals the set runs: a scaled-down ordinal's kept claim has no Pod, so kubelet would never
+                // do the node's part and the rollout would wait on it for good; it is grown when it is scaled up.
+                int ordinal = claim.id().ordinal();
+                boolean running = ordinal >= first && ordinal < first + replicas;
+                if (running && claim.id().template().equals(template)
+                        && claim.claim().getMetadata().getDeletionTimestamp() == null) {
                     objects.put(claim.id().ordinal(), claim.claim());
                     claims.add(growing(claim, view.cache()));
                 }
