@@ -75,6 +75,10 @@ public final class VolumeGrowStep implements SetStep {
         Pace pace = new Pace(Pace.atOnce(annotations.get(Annotations.CLAIM_SIZE_AT_ONCE)),
                 "true".equalsIgnoreCase(annotations.get(Annotations.CLAIM_SIZE_PAUSED)));
         Map<String, String> statuses = new LinkedHashMap<>();
+        // Events that follow from a change of status (an ordinal grown, a refusal, a new state) are told once the
+        // status that records them is written: a reconcile whose status write conflicts tells nothing, and the
+        // one that runs again on fresh state tells it once.
+        List<Runnable> told = new ArrayList<>();
         int first = KubeModel.startOrdinal(set);
         int replicas = KubeModel.replicas(set);
         for (String template : view.templates()) {
@@ -101,7 +105,7 @@ public final class VolumeGrowStep implements SetStep {
                 String reason = "cannot read " + Annotations.CLAIM_SIZE_PREFIX + template + ": \"" + asked
                         + "\" as a size (e.g. 40Gi)";
                 if (before.isEmpty() || !reason.equals(before.get().reason())) {
-                    writer.told(set, true, "VolumeGrowRefused", reason);
+                    told.add(() -> writer.told(set, true, "VolumeGrowRefused", reason));
                 }
                 statuses.put(statusKey, "{\"size\":\"\",\"state\":\"Stopped\",\"reason\":"
                         + io.fabric8.kubernetes.client.utils.Serialization.asJson(reason) + "}");
@@ -116,7 +120,7 @@ public final class VolumeGrowStep implements SetStep {
             }
             VolumeGrowth.Plan plan = VolumeGrowth.plan(ask.get(), claims, pace);
             RolloutStatus status = plan.status();
-            apply(set, plan, objects, before, claims, ask.get());
+            apply(set, plan, objects, before, claims, ask.get(), told);
             metrics.pending(view.key() + "/" + template, status.total() - status.done());
             String text = GrowStatusAnnotation.text(status);
             if (!text.equals(annotations.get(statusKey))) {
@@ -126,11 +130,12 @@ public final class VolumeGrowStep implements SetStep {
         if (!statuses.isEmpty()) {
             writer.statuses(set, statuses);
         }
+        told.forEach(Runnable::run);
         return Optional.empty();
     }
 
     private void apply(StatefulSet set, VolumeGrowth.Plan plan, Map<Integer, PersistentVolumeClaim> objects,
-            Optional<Recorded> before, List<GrowingClaim> claims, GrowAsk ask) {
+            Optional<Recorded> before, List<GrowingClaim> claims, GrowAsk ask, List<Runnable> told) {
         RolloutStatus status = plan.status();
         boolean sameAsk = before.isPresent() && before.get().size().equals(ask.size().text());
         // Ordinals in flight at the last reconcile that hold the size now: each gets its Event once.
@@ -139,7 +144,8 @@ public final class VolumeGrowStep implements SetStep {
                 if (before.get().current().contains(claim.ordinal()) && !status.current().contains(claim.ordinal())
                         && claim.requested().bytes() >= ask.size().bytes() && claim.capacity().bytes() >= ask.size().bytes()
                         && !claim.resizing() && claim.failure().isEmpty()) {
-                    writer.grown(set, objects.get(claim.ordinal()), claim.ordinal(), status);
+                    PersistentVolumeClaim object = objects.get(claim.ordinal());
+                    told.add(() -> writer.grown(set, object, claim.ordinal(), status));
                 }
             }
         }
@@ -150,7 +156,7 @@ public final class VolumeGrowStep implements SetStep {
                 case GrowAction.Refuse refuse -> {
                     // Told once per reason: the status annotation remembers the last one.
                     if (before.isEmpty() || !status.reason().orElse("").equals(before.get().reason())) {
-                        writer.refused(set, claim, refuse, status);
+                        told.add(() -> writer.refused(set, claim, refuse, status));
                     }
                 }
             }
@@ -162,20 +168,20 @@ public final class VolumeGrowStep implements SetStep {
             switch (status.state()) {
                 case COMPLETE -> {
                     if (before.isPresent()) {
-                        writer.told(set, false, "VolumeGrowComplete", "Every claim of template " + ask.template()
-                                + " of " + name + " holds " + ask.size() + " (" + status.total() + " claims)");
+                        told.add(() -> writer.told(set, false, "VolumeGrowComplete", "Every claim of template " + ask.template()
+                                + " of " + name + " holds " + ask.size() + " (" + status.total() + " claims)"));
                     }
                 }
-                case PAUSED -> writer.told(set, false, "VolumeGrowPaused", "Growing template " + ask.template()
+                case PAUSED -> told.add(() -> writer.told(set, false, "VolumeGrowPaused", "Growing template " + ask.template()
                         + " to " + ask.size() + " is paused (" + Annotations.CLAIM_SIZE_PAUSED + "); " + status.done()
                         + " of " + status.total() + " done" + (status.current().isEmpty() ? ""
-                                : ", ordinals " + status.current() + " finish"));
-                case ROLLING -> writer.told(set, false, "VolumeGrowStarted", (previous.equals("Paused")
+                                : ", ordinals " + status.current() + " finish")));
+                case ROLLING -> told.add(() -> writer.told(set, false, "VolumeGrowStarted", (previous.equals("Paused")
                         ? "Resumed growing" : "Growing") + " the claims of template " + ask.template() + " to "
                         + ask.size() + " (" + (ask.source() == GrowAsk.Source.ANNOTATION
                                 ? Annotations.CLAIM_SIZE_PREFIX + ask.template()
                                 : "the template asks more than its claims hold") + "), ordinal by ordinal; "
-                        + status.done() + " of " + status.total() + " done");
+                        + status.done() + " of " + status.total() + " done"));
                 case STOPPED -> {
                     // The refusal's own Event says it.
                 }
