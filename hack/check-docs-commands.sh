@@ -66,6 +66,7 @@ classify() {
     "make cluster") echo "make-plan a cluster left running for a person; make e2e starts the same one and runs README's StatefulSet on it" ;;
     "make cluster-down") echo "make-plan stops what make cluster started" ;;
     "export KUBECONFIG="* | ".tools/kubectl "*) echo "skip talks to the cluster make cluster leaves running; make e2e does the same through the same kubectl" ;;
+    "kubectl annotate statefulset db "* | "kubectl get statefulset db "*) echo "skip talks to a user's cluster with README's StatefulSet db; RealVolumeGrowTest makes the same annotation and reads the same status through the API" ;;
     *) echo "unknown" ;;
   esac
 }

@@ -35,6 +35,20 @@ public final class Annotations {
      * StatefulSet and its claims while the annotation is on.
      */
     public static final String SNAPSHOT_BEFORE_DELETE = Api.GROUP + "/snapshot-before-delete";
+    /**
+     * {@code <prefix><template>: <size>} asks for every claim of that template to be grown to the size, one ordinal
+     * after the other ({@code ordinal.csi.dev/claim-size.data: 40Gi}).
+     */
+    public static final String CLAIM_SIZE_PREFIX = Api.GROUP + "/claim-size.";
+    /**
+     * {@code <prefix><template>}: the growth's progress, written by the controller as JSON (size, done, total, the
+     * ordinals in flight, state, and the reason it stopped).
+     */
+    public static final String CLAIM_SIZE_STATUS_PREFIX = Api.GROUP + "/claim-size-status.";
+    /** {@code "true"}: no claim starts growing (those in flight finish); removing it resumes. */
+    public static final String CLAIM_SIZE_PAUSED = Api.GROUP + "/claim-size-paused";
+    /** How many claims may grow at once (default 1). */
+    public static final String CLAIM_SIZE_AT_ONCE = Api.GROUP + "/claim-size-at-once";
 
     private Annotations() {
     }

@@ -58,6 +58,12 @@ class ControllerMetricsTest {
         for (String result : new String[] {"requested", "ready", "failed"}) {
             assertTrue(body.contains("ordinal_controller_snapshots_total{result=\"" + result + "\""), result);
         }
+        // Growing a StatefulSet's volumes (issue 20): each result from the start, and the pending gauge.
+        for (String result : new String[] {"started", "grown", "refused"}) {
+            assertTrue(body.contains("ordinal_controller_volume_grow_claims_total{result=\"" + result + "\""),
+                    result + " in\n" + body);
+        }
+        assertTrue(body.contains("ordinal_controller_volume_grow_pending_claims"), body);
 
         String problems = promtool(body);
         assertEquals("", problems, "promtool check metrics found problems");

@@ -9,6 +9,7 @@ import dev.ordinal.controller.kube.cache.VolumeSnapshots;
 import dev.ordinal.controller.kube.metrics.ControllerMetrics;
 import dev.ordinal.controller.kube.metrics.OrderedBindingMetrics;
 import dev.ordinal.controller.kube.metrics.PlacementMetrics;
+import dev.ordinal.controller.kube.metrics.VolumeGrowMetrics;
 import dev.ordinal.controller.kube.step.NodeLossStep;
 import dev.ordinal.controller.kube.step.OrderedBindingStep;
 import dev.ordinal.controller.kube.step.PlacementStep;
@@ -16,11 +17,13 @@ import dev.ordinal.controller.kube.step.RebindStep;
 import dev.ordinal.controller.kube.step.RetentionStep;
 import dev.ordinal.controller.kube.step.SetStep;
 import dev.ordinal.controller.kube.step.StatefulSetView;
+import dev.ordinal.controller.kube.step.VolumeGrowStep;
 import dev.ordinal.controller.kube.write.ClaimAnnotator;
 import dev.ordinal.controller.kube.write.ClaimWriter;
 import dev.ordinal.controller.kube.write.EventRecorder;
 import dev.ordinal.controller.kube.write.NodeLossWriter;
 import dev.ordinal.controller.kube.write.RebindWriter;
+import dev.ordinal.controller.kube.write.VolumeGrowWriter;
 import dev.ordinal.controller.kube.write.Writes;
 import dev.ordinal.controller.model.OrdinalClaim;
 import dev.ordinal.controller.retention.OwnerRef;
@@ -80,9 +83,16 @@ public final class OrdinalController implements AutoCloseable {
                 new OrderedBindingStep(annotator, events, new OrderedBindingMetrics(registry)),
                 new PlacementStep(annotator, events, new PlacementMetrics(registry)),
                 new RetentionStep(new ClaimWriter(client, writes, events, metrics)),
-                new NodeLossStep(new NodeLossWriter(client, writes, events, metrics, nodes), nodes, events));
+                new NodeLossStep(new NodeLossWriter(client, writes, events, metrics, nodes), nodes, events),
+                // Claim-template resizes, ordinal by ordinal: last, on claims the steps above have settled.
+                volumeGrowStep(writes, registry));
         this.reconciles = new Reconciles(settings.identity(), this::reconcile, metrics);
         this.leadership = new Leadership(client, settings, this::startLeading, reconciles::pause);
+    }
+
+    private VolumeGrowStep volumeGrowStep(Writes writes, MeterRegistry registry) {
+        VolumeGrowMetrics growMetrics = new VolumeGrowMetrics(registry);
+        return new VolumeGrowStep(new VolumeGrowWriter(writes, events, growMetrics), growMetrics);
     }
 
     /** Starts the informers, waits for their first listing, then takes part in the election. */

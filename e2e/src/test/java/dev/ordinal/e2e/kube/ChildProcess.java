@@ -111,6 +111,34 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the process at once (SIGKILL): no shutdown hook runs, nothing is handed over, as when a node or the
+     * OOM killer ends a container. Not started again.
+     */
+    void kill() {
+        Process process;
+        synchronized (this) {
+            closed = true;
+            process = this.process;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The program and arguments it runs. */
+    List<String> command() {
+        return List.copyOf(builder.command());
+    }
+
+    /** The environment it runs with. */
+    Map<String, String> environment() {
+        return Map.copyOf(builder.environment());
+    }
+
     @Override
     public void close() {
         Process process;

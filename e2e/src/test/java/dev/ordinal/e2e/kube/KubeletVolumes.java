@@ -1,5 +1,7 @@
 package dev.ordinal.e2e.kube;
 
+import dev.ordinal.csi.v1.CapacityRange;
+import dev.ordinal.csi.v1.NodeExpandVolumeRequest;
 import dev.ordinal.csi.v1.NodeGetCapabilitiesRequest;
 import dev.ordinal.csi.v1.NodePublishVolumeRequest;
 import dev.ordinal.csi.v1.NodeServiceCapability;
@@ -9,7 +11,9 @@ import dev.ordinal.csi.v1.NodeUnstageVolumeRequest;
 import dev.ordinal.csi.v1.VolumeCapability;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimCondition;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,14 +23,17 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
  * The test playing kubelet's volume manager for a Pod that kube-scheduler bound to a fake node and kwok reports
  * Running (kwok runs no containers and mounts nothing): on that node's plugin socket, NodeStageVolume on kubelet's
  * global mount path, then NodePublishVolume on the Pod's volume path, both under the node's root directory; tearing
- * down is NodeUnpublishVolume then NodeUnstageVolume.
+ * down is NodeUnpublishVolume then NodeUnstageVolume. It also plays kubelet's part of a volume expansion
+ * ({@link #expandIfPending}): an emulator of that part of kubelet, as no kubelet runs here.
  */
 final class KubeletVolumes {
 
@@ -95,6 +102,75 @@ final class KubeletVolumes {
         }
         socket.node().nodePublishVolume(publish.build());
         return new Mounted(node, csi.getVolumeHandle(), staging, target, stages);
+    }
+
+    /** A node expansion done: the filesystem's size as the mounted volume showed it afterwards. */
+    record Expanded(String claim, long filesystemBytes) {
+    }
+
+    /**
+     * kubelet's part of an expansion, emulated: when csi-resizer grew the volume of the Pod's claim and left the
+     * node's part pending ({@code FileSystemResizePending}, {@code allocatedResourceStatuses: NodeResizePending}),
+     * NodeExpandVolume on the volume published as for the Pod (kubelet expands a volume in use online, or after
+     * the stage of a volume not in use), then the claim's status as kubelet leaves it: capacity the volume's new
+     * size, the resize condition and allocated-resource status gone. Empty when nothing was pending.
+     */
+    Optional<Expanded> expandIfPending(String namespace, String podName, String volume) throws IOException {
+        KubernetesClient api = cluster.admin();
+        Pod pod = api.pods().inNamespace(namespace).withName(podName).get();
+        if (pod == null) {
+            return Optional.empty();
+        }
+        String claimName = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(volume)).findFirst()
+                .orElseThrow().getPersistentVolumeClaim().getClaimName();
+        PersistentVolumeClaim claim = api.persistentVolumeClaims().inNamespace(namespace).withName(claimName).get();
+        if (claim == null || claim.getStatus() == null || !nodeResizePending(claim)) {
+            return Optional.empty();
+        }
+        PersistentVolume pv = api.persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
+        Quantity size = pv.getSpec().getCapacity().get("storage");
+        Mounted mounted = mount(namespace, podName, volume);
+        long filesystem;
+        try {
+            NodeExpandVolumeRequest.Builder expand = NodeExpandVolumeRequest.newBuilder()
+                    .setVolumeId(mounted.volumeId()).setVolumePath(mounted.target().toString())
+                    .setCapacityRange(CapacityRange.newBuilder()
+                            .setRequiredBytes(Quantity.getAmountInBytes(size).longValueExact()));
+            if (mounted.staged()) {
+                expand.setStagingTargetPath(mounted.staging().toString());
+            }
+            cluster.nodeSocket(mounted.node()).node().nodeExpandVolume(expand.build());
+            filesystem = Files.getFileStore(mounted.target()).getTotalSpace();
+        } finally {
+            unmount(mounted);
+        }
+        api.persistentVolumeClaims().inNamespace(namespace).withName(claimName).editStatus(c -> {
+            c.getStatus().getCapacity().put("storage", size);
+            List<PersistentVolumeClaimCondition> kept = Optional.ofNullable(c.getStatus().getConditions())
+                    .orElse(List.of()).stream().filter(condition -> !RESIZE_CONDITIONS.contains(condition.getType()))
+                    .toList();
+            c.getStatus().setConditions(kept);
+            if (c.getStatus().getAllocatedResourceStatuses() != null) {
+                c.getStatus().getAllocatedResourceStatuses().remove("storage");
+            }
+            return c;
+        });
+        return Optional.of(new Expanded(claimName, filesystem));
+    }
+
+    /**
+     * The conditions kubelet clears when the node's part is done: every resize condition (csi-resizer leaves its
+     * {@code Resizing} beside {@code FileSystemResizePending}: seen), as Kubernetes' MergeResizeConditionOnPVC does.
+     */
+    private static final Set<String> RESIZE_CONDITIONS = Set.of("Resizing", "FileSystemResizePending",
+            "ControllerResizeError", "NodeResizeError");
+
+    static boolean nodeResizePending(PersistentVolumeClaim claim) {
+        boolean condition = Optional.ofNullable(claim.getStatus().getConditions()).orElse(List.of()).stream()
+                .anyMatch(c -> "FileSystemResizePending".equals(c.getType()) && "True".equals(c.getStatus()));
+        String allocated = Optional.ofNullable(claim.getStatus().getAllocatedResourceStatuses())
+                .map(s -> s.get("storage")).orElse("");
+        return condition || "NodeResizePending".equals(allocated);
     }
 
     void unmount(Mounted mounted) {
