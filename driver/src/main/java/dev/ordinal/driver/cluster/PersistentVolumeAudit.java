@@ -175,7 +175,8 @@ public final class PersistentVolumeAudit implements AutoCloseable {
             case PV_WITHOUT_VOLUME -> "PersistentVolume " + finding.object() + " points to volume "
                     + finding.volumeId() + ", which has had no OrdinalVolume for " + grace + " (its record or its "
                     + "CRD was deleted). Its data, if any, stays on node " + VolumeId.parse(finding.volumeId())
-                    .map(VolumeId::node).orElse("?") + "; the driver cannot delete or grow it without the record";
+                    .map(VolumeId::node).orElse("?") + " (reported there as unreferenced); without the record the "
+                    + "driver can neither grow it nor delete its data, and a DeleteVolume removes only the PV";
             case VOLUME_WITHOUT_PV -> "OrdinalVolume " + finding.object() + " (volume " + finding.volumeId()
                     + ") has had no PersistentVolume for " + grace + "; its data stays until a DeleteVolume for it";
         };
