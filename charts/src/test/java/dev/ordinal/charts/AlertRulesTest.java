@@ -107,9 +107,12 @@ class AlertRulesTest {
                 + "job=\"ordinal-driver\"}", "1048576x60");
         series(series, "ordinal_volume_capacity_bytes{node=\"n1\",persistentvolume=\"pv-1\",layout=\"dir\","
                 + "job=\"ordinal-driver\"}", "10485760x60");
-        for (String kind : List.of("foreign_link", "unreferenced")) {
+        for (String kind : List.of("foreign_link", "unreferenced", "deletion_refused")) {
             series(series, "ordinal_orphans{node=\"n1\",disk=\"d1\",kind=\"" + kind + "\",job=\"ordinal-driver\"}",
                     "0x60");
+        }
+        for (String kind : List.of("pv_without_volume", "volume_without_pv")) {
+            series(series, "ordinal_unmatched_volumes{kind=\"" + kind + "\",job=\"ordinal-driver\"}", "0x60");
         }
         if (companion) {
             series(series, "up{job=\"ordinal-controller\",instance=\"10.0.0.7:9811\"}", "1x60");

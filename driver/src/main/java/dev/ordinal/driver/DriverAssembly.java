@@ -14,6 +14,7 @@ import dev.ordinal.driver.cluster.ClusterSnapshots;
 import dev.ordinal.driver.cluster.ClusterVolumes;
 import dev.ordinal.driver.cluster.NodeAgent;
 import dev.ordinal.driver.cluster.NodeDirectory;
+import dev.ordinal.driver.cluster.PersistentVolumeAudit;
 import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
@@ -94,9 +95,15 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             Optional<ClaimDirectory> claims = Optional.empty();
             if (settings.cluster().isPresent()) {
                 // CreateVolume reads the claims the companion controller annotates, and the Released volumes.
-                ClusterClaims clusterClaims = new ClusterClaims(settings.cluster().get().client()).start();
+                ClusterSettings cluster = settings.cluster().get();
+                ClusterClaims clusterClaims = new ClusterClaims(cluster.client()).start();
                 background.add(clusterClaims);
                 claims = Optional.of(clusterClaims);
+                // The same PersistentVolumes compared with the OrdinalVolumes, both ways; reported, never acted on.
+                PersistentVolumeAudit audit = new PersistentVolumeAudit(cluster.client(), clusterClaims,
+                        cluster.resync(), cluster.orphanGrace(), Clock.systemUTC());
+                metrics.watchAudit(audit);
+                background.add(audit.start());
             }
             Allocator allocator = new Allocator();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),

@@ -76,11 +76,14 @@ public interface DriverConfig {
         @WithDefault("60s")
         java.time.Duration readyTimeout();
 
-        /** How often a node agent re-reads every resource, reports its disks and checks for leaks. */
+        /** How often a node agent re-reads every resource, reports its disks and checks for leaks (the controller: audits PVs). */
         @WithDefault("30s")
         java.time.Duration resync();
 
-        /** How long a volume that no resource references stays before its node agent deletes it. */
+        /**
+         * How long a mismatch lasts before it is reported: a volume no resource references (node agent), a PV
+         * without its OrdinalVolume or the reverse (controller). Nothing is deleted for either.
+         */
         @WithDefault("10m")
         java.time.Duration orphanGrace();
     }

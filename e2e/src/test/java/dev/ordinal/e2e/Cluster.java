@@ -112,7 +112,8 @@ final class Cluster implements AutoCloseable {
                         Optional.of(Capacity.ofMiB(1024)), true)) : List.of(),
                 List.of(directory.path()), Map.of(), 0, Capacity.ofMiB(64), "e2e", new VolumeLocks(),
                 NfsSettings.none(directory.path().resolve(node + "/state")),
-                // Agents re-read and report every second; orphans are kept far longer than any test runs.
+                // Agents re-read and report every second; orphans and unmatched PVs are reported only after far
+                // longer than any test runs.
                 Optional.of(new ClusterSettings(client(), Duration.ofSeconds(10), Duration.ofSeconds(1),
                         Duration.ofMinutes(10))));
     }

@@ -28,6 +28,13 @@ public class OrdinalVolume extends CustomResource<OrdinalVolume.Spec, OrdinalVol
     public static final String FINALIZER = Api.GROUP + "/data";
     /** Lets each node agent watch only its own volumes (and snapshots). */
     public static final String NODE_LABEL = Api.GROUP + "/node";
+    /**
+     * Set by the driver's controller on an OrdinalVolume or OrdinalSnapshot just before it deletes it (DeleteVolume,
+     * DeleteSnapshot, or the removal of a failed creation). A node agent deletes data only for a resource being
+     * deleted with this annotation: a resource deleted any other way (its CRD deleted, a {@code kubectl delete})
+     * keeps its data and its finalizer, and the agent reports the refusal.
+     */
+    public static final String DELETION_REQUESTED = Api.GROUP + "/deletion-requested";
 
     /** What the controller asks for. */
     public static class Spec {

@@ -107,6 +107,14 @@ public final class ClusterClaims implements ClaimDirectory, AutoCloseable {
                 .findFirst();
     }
 
+    /** This driver's PersistentVolumes as the informer has them now (no request). */
+    List<PersistentVolume> driverVolumes() {
+        return volumes.getStore().list().stream()
+                .filter(v -> v.getSpec() != null && v.getSpec().getCsi() != null
+                        && DRIVER.equals(v.getSpec().getCsi().getDriver()))
+                .toList();
+    }
+
     /**
      * Bound (or Pending) to a claim of this ordinal's name with another uid: that claim was deleted, and this one
      * made again, before the PV controller marked the volume Released. A claim of another name is left alone: a

@@ -8,7 +8,8 @@ import java.time.Duration;
  *
  * @param readyTimeout how long the controller waits for a node agent within one RPC before answering ABORTED
  * @param resync how often a node agent re-reads every resource and reports its disks
- * @param orphanGrace how long a volume no resource references is kept before the node agent deletes it
+ * @param orphanGrace how long a mismatch lasts before it is reported: a volume no resource references (node agent),
+ *     a PV without its OrdinalVolume or the reverse (controller's audit); nothing is deleted for either
  */
 public record ClusterSettings(KubernetesClient client, Duration readyTimeout, Duration resync, Duration orphanGrace) {
 }

@@ -55,7 +55,7 @@ public final class ClusterSnapshots implements SnapshotStore {
                 throw new DriverError.Aborted("OrdinalSnapshot for " + snapshot.id() + " vanished; retry");
             }
             if (now.getStatus() != null && Resources.FAILED.equals(now.getStatus().phase)) {
-                resource.delete();
+                Resources.deleteAsRequested(resource, "CreateSnapshot: failed on its node");
                 throw Resources.failure("snapshot " + snapshot.id() + " on node " + snapshot.id().node(),
                         now.getStatus().code, now.getStatus().message);
             }
@@ -75,7 +75,7 @@ public final class ClusterSnapshots implements SnapshotStore {
         if (resource.get() == null) {
             return;
         }
-        resource.delete();
+        Resources.deleteAsRequested(resource, "DeleteSnapshot");
         if (!nodes.known(snapshot.id().node())) {
             // No agent will ever answer for a node that is gone, and its disks are gone with it.
             ClusterVolumes.dropFinalizer(resource);

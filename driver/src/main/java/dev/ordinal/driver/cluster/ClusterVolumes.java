@@ -98,7 +98,7 @@ public final class ClusterVolumes implements VolumeStore {
         if (current == null) {
             return;
         }
-        resource.delete();
+        Resources.deleteAsRequested(resource, "DeleteVolume");
         if (!nodes.known(record.id().node())) {
             // No agent will ever answer for a node that is gone, and its disks are gone with it.
             LOG.warnf("volume=%s node=%s is not known: releasing the resource without waiting for the node",
@@ -143,7 +143,7 @@ public final class ClusterVolumes implements VolumeStore {
         if (existing != null && !Objects.equals(existing.getSpec().volumeId, record.id().toString())) {
             // A placement that failed before (or an older volume of the same name being deleted): it must be
             // gone before this one is written, so the retry starts clean.
-            resource.delete();
+            Resources.deleteAsRequested(resource, "CreateVolume: replaced by a new placement");
             throw new DriverError.Aborted("an earlier OrdinalVolume " + desired.getMetadata().getName()
                     + " for node " + existing.getSpec().node + " is being removed; retry");
         }
@@ -174,7 +174,7 @@ public final class ClusterVolumes implements VolumeStore {
                 DriverError failure = Resources.failure("volume " + record.id() + " on node " + record.id().node(),
                         now.getStatus().code, now.getStatus().message);
                 if (now.getStatus().actualSizeBytes == 0) {
-                    resource.delete();
+                    Resources.deleteAsRequested(resource, "CreateVolume: failed on its node");
                 }
                 throw failure;
             }

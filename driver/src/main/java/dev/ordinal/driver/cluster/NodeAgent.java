@@ -48,8 +48,13 @@ import org.jboss.logging.Logger;
 /**
  * The node side of the cluster contract: watches the OrdinalVolumes and OrdinalSnapshots of this node, makes,
  * grows, snapshots and deletes them with the local backend, and writes their status; reports the node's disks
- * in its OrdinalNode; and finds volumes on its disks that no resource references. Everything it does is derived
+ * in its OrdinalNode; and reports volumes on its disks that no resource references. Everything it does is derived
  * from the resources and the disks, so after a restart the informers' first listing is all it needs to converge.
+ *
+ * <p>Data leaves a disk only through its own deletion: a resource the driver's controller deleted (marked
+ * {@link OrdinalVolume#DELETION_REQUESTED}). A resource deleted any other way, as when its CRD is deleted, keeps its
+ * finalizer and its data, and a volume no resource references is reported, never deleted: a vanished CRD or an
+ * empty listing cannot take data with it.
  *
  * <p>The informers' callbacks only queue the changed resource's key ({@link AgentWork}); the work reads the
  * resource's latest state from the informer's cache and holds the same per-volume lock as the node's RPCs, so a
@@ -69,8 +74,10 @@ public final class NodeAgent implements AutoCloseable {
     private final Duration resync;
     private final Duration orphanGrace;
     private final Clock clock;
-    /** Unreferenced volumes and snapshots by id: their disk, and when the leak check first saw them. */
+    /** Unreferenced volumes and snapshots by id: their disk, when the leak check first saw them, whether reported. */
     private final Map<String, Unreferenced> unreferenced = new ConcurrentHashMap<>();
+    /** Volumes and snapshots whose refused deletion has been reported (one Event each, not one per resync). */
+    private final Set<String> refusalsReported = ConcurrentHashMap.newKeySet();
     private volatile boolean ownerUnreadableLogged;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "ordinal-node-agent");
@@ -154,6 +161,10 @@ public final class NodeAgent implements AutoCloseable {
                         && status.actualSizeBytes >= wanted.capacity().bytes()) {
             return;
         }
+        if (deleting && !Resources.deletionRequested(resource)) {
+            refuseDeletion(resource, "volume " + wanted.id());
+            return;
+        }
         underLock(wanted.id().toString(), deleting, () -> delete(resource, wanted), () -> make(resource, wanted));
     }
 
@@ -165,6 +176,22 @@ public final class NodeAgent implements AutoCloseable {
             } else {
                 make.run();
             }
+        }
+    }
+
+    /**
+     * A resource being deleted that the controller did not delete: its CRD was deleted (Kubernetes deletes every
+     * resource of it first), or someone deleted it by hand. The data stays and so does the finalizer, which keeps
+     * the resource (and a deleted CRD) until someone decides: the controller's DeleteVolume, retried, marks it and
+     * the data goes; removing the finalizer by hand lets the resource go and leaves the data, reported as
+     * unreferenced. Reported once per resource (log, Event on it); counted by {@link #checkLeaks}.
+     */
+    private void refuseDeletion(HasMetadata resource, String what) {
+        if (refusalsReported.add(resource.getMetadata().getName())) {
+            event(resource.getKind(), resource.getMetadata().getName(), "DeletionRefused", what + " on node " + node
+                    + ": its " + resource.getKind() + " is being deleted, but not by the driver's DeleteVolume or "
+                    + "DeleteSnapshot (was its CRD deleted?); the data and the finalizer " + OrdinalVolume.FINALIZER
+                    + " stay. Remove the finalizer by hand to let the resource go and keep the data.");
         }
     }
 
@@ -210,6 +237,10 @@ public final class NodeAgent implements AutoCloseable {
         boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
         if (deleting ? !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)
                 : resource.getStatus() != null && resource.getStatus().readyToUse) {
+            return;
+        }
+        if (deleting && !Resources.deletionRequested(resource)) {
+            refuseDeletion(resource, "snapshot " + wanted.id());
             return;
         }
         underLock(wanted.id().toString(), deleting, () -> delete(resource, wanted), () -> make(resource, wanted));
@@ -327,11 +358,13 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
-     * Volumes and snapshots on this node's disks that no resource references: reported (metric and event) when
-     * first seen, and deleted only once they have stayed unreferenced for the grace period, are not in use, and
-     * were made longer ago than the grace period (so a creation racing with this check is never taken for a leak).
-     * An orphan a node RPC holds right now is left for the next pass. Synchronized only against itself (the timer
-     * and a test driving {@link #housekeeping}): volume work goes by the per-volume locks.
+     * Volumes and snapshots on this node's disks that no resource references: reported (metric and Event) once they
+     * have stayed unreferenced for the grace period and were made longer ago than that (so a creation racing with
+     * this check is never reported), and never deleted: the record may be what is missing (a CRD deleted, a
+     * resource whose finalizer was removed by hand, an etcd restored from an older backup), not the reason for the
+     * data. And the resources being deleted that the controller did not delete (see {@link #refuseDeletion}).
+     * Both counts are the current ones, so the gauge falls when an operator removes an orphan or a resource
+     * references it again. Synchronized only against itself (the timer and a test driving {@link #housekeeping}).
      */
     synchronized void checkLeaks() {
         if (volumeInformer == null || !volumeInformer.hasSynced() || !snapshotInformer.hasSynced()) {
@@ -339,55 +372,73 @@ public final class NodeAgent implements AutoCloseable {
         }
         Instant now = clock.instant();
         Set<String> seen = new java.util.HashSet<>();
-        Set<String> volumeIds = volumeInformer.getStore().list().stream().map(r -> r.getSpec().volumeId)
-                .collect(Collectors.toSet());
+        List<OrdinalVolume> volumeResources = volumeInformer.getStore().list();
+        Set<String> volumeIds = volumeResources.stream().map(r -> r.getSpec().volumeId).collect(Collectors.toSet());
         for (VolumeRecord volume : volumes.list()) {
             leak(volume.id().toString(), volume.id().disk(), volume.createdAt(), volumeIds, seen, now,
-                    "volume " + volume.id() + " (" + volume.capacity() + ", claim " + volume.claim() + ")",
-                    () -> volumes.delete(volume));
+                    "volume " + volume.id() + " (" + volume.capacity() + ", claim " + volume.claim() + ")");
         }
-        Set<String> snapshotIds = snapshotInformer.getStore().list().stream().map(r -> r.getSpec().snapshotId)
+        List<OrdinalSnapshot> snapshotResources = snapshotInformer.getStore().list();
+        Set<String> snapshotIds = snapshotResources.stream().map(r -> r.getSpec().snapshotId)
                 .collect(Collectors.toSet());
         for (SnapshotRecord snapshot : snapshots.list()) {
             leak(snapshot.id().toString(), snapshot.id().disk(), snapshot.createdAt(), snapshotIds, seen, now,
-                    "snapshot " + snapshot.id() + " of volume " + snapshot.source(), () -> snapshots.delete(snapshot));
+                    "snapshot " + snapshot.id() + " of volume " + snapshot.source());
         }
         unreferenced.keySet().retainAll(seen);
-        // The current number per disk, so the gauge falls when an orphan is deleted or referenced again.
         Map<String, Integer> perDisk = new HashMap<>();
-        unreferenced.values().forEach(u -> perDisk.merge(u.disk(), 1, Integer::sum));
+        unreferenced.values().stream().filter(Unreferenced::reported)
+                .forEach(u -> perDisk.merge(u.disk(), 1, Integer::sum));
+
+        Map<String, Integer> refusedPerDisk = new HashMap<>();
+        Set<String> refused = new java.util.HashSet<>();
+        for (OrdinalVolume resource : volumeResources) {
+            if (refusedDeletion(resource)) {
+                refused.add(resource.getMetadata().getName());
+                refusedPerDisk.merge(resource.getSpec().disk, 1, Integer::sum);
+            }
+        }
+        for (OrdinalSnapshot resource : snapshotResources) {
+            if (refusedDeletion(resource)) {
+                refused.add(resource.getMetadata().getName());
+                SnapshotId.parse(resource.getSpec().snapshotId)
+                        .ifPresent(id -> refusedPerDisk.merge(id.disk(), 1, Integer::sum));
+            }
+        }
+        refusalsReported.retainAll(refused);
         for (LocalDisk disk : volumes.disks()) {
             volumes.unreferenced(disk.name(), perDisk.getOrDefault(disk.name().value(), 0));
+            volumes.deletionsRefused(disk.name(), refusedPerDisk.getOrDefault(disk.name().value(), 0));
         }
     }
 
-    private record Unreferenced(String disk, Instant since) {
+    private static boolean refusedDeletion(HasMetadata resource) {
+        return resource.getMetadata().getDeletionTimestamp() != null
+                && resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)
+                && !Resources.deletionRequested(resource);
+    }
+
+    private record Unreferenced(String disk, Instant since, boolean reported) {
     }
 
     private void leak(String id, String disk, Instant createdAt, Set<String> referenced, Set<String> seen,
-            Instant now, String what, Runnable delete) {
+            Instant now, String what) {
         if (referenced.contains(id)) {
             return;
         }
         seen.add(id);
-        Instant first = unreferenced.computeIfAbsent(id, k -> {
-            event("OrphanFound", what + " is on disk " + disk + " but no resource references it; it is deleted "
-                    + "after " + orphanGrace + " unless one does");
-            return new Unreferenced(disk, now);
-        }).since();
-        if (first.plus(orphanGrace).isAfter(now) || createdAt.plus(orphanGrace).isAfter(now)) {
+        Unreferenced found = unreferenced.computeIfAbsent(id, k -> new Unreferenced(disk, now, false));
+        if (found.reported() || found.since().plus(orphanGrace).isAfter(now)
+                || createdAt.plus(orphanGrace).isAfter(now)) {
             return;
         }
-        try (VolumeLocks.Held lock = locks.acquire(id, "node agent deleting it as an orphan")) {
-            delete.run();
-            unreferenced.remove(id);
-            event("OrphanDeleted", what + " stayed unreferenced for " + orphanGrace + " and was deleted");
-        } catch (DriverError e) {
-            LOG.warnf("orphan %s not deleted: %s", id, e.getMessage());
-        }
+        unreferenced.put(id, new Unreferenced(disk, found.since(), true));
+        event("OrdinalNode", node.value(), "OrphanFound", what + " is on disk " + disk + " but no resource has "
+                + "referenced it for " + orphanGrace + "; it stays there (the driver deletes no data without its "
+                + "record): restore its OrdinalVolume or OrdinalSnapshot, or remove it by hand");
     }
 
-    /** Volumes and snapshots found unreferenced and waiting out their grace period. */
+    /** Volumes and snapshots found unreferenced, reported or still within their grace period. */
     public Set<String> orphans() {
         return Set.copyOf(unreferenced.keySet());
     }
@@ -453,13 +504,14 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    private void event(String reason, String message) {
+    /** A Warning Event on a cluster-scoped object of the contract (an OrdinalNode, OrdinalVolume or OrdinalSnapshot). */
+    private void event(String kind, String name, String reason, String message) {
         LOG.warnf("node=%s %s: %s", node, reason, message);
         try {
             client.v1().events().inNamespace("default").resource(new EventBuilder()
                     .withMetadata(new ObjectMetaBuilder().withGenerateName("ordinal-" + node.value() + "-").build())
-                    .withNewInvolvedObject().withApiVersion(Api.API_VERSION).withKind("OrdinalNode")
-                    .withName(node.value()).endInvolvedObject()
+                    .withNewInvolvedObject().withApiVersion(Api.API_VERSION).withKind(kind)
+                    .withName(name).endInvolvedObject()
                     .withReason(reason).withMessage(message).withType("Warning")
                     .withFirstTimestamp(clock.instant().toString()).withLastTimestamp(clock.instant().toString())
                     .withCount(1).withNewSource().withComponent("ordinal-node-agent").withHost(node.value())

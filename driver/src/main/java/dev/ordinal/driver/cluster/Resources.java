@@ -13,12 +13,16 @@ import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +166,42 @@ final class Resources {
     /** A label value is at most 63 characters; longer node names are labelled by a stable hash. */
     static String nodeLabel(String node) {
         return node.length() <= 63 ? node : resourceName("node", node + "/").substring(0, 45);
+    }
+
+    /**
+     * Deletes a resource as the controller means it: marked {@link OrdinalVolume#DELETION_REQUESTED} first, so its
+     * node agent deletes the data (and only then drops the finalizer). Two writes: a crash between them leaves a
+     * marked resource that is not deleted, which changes nothing until the retried RPC deletes it. The mark is
+     * written on a resource already being deleted too (one deleted by hand, whose data the agent kept): the
+     * controller's retried DeleteVolume is what lets the data go.
+     */
+    static <T extends HasMetadata> void deleteAsRequested(Resource<T> resource, String why) {
+        try {
+            T current = resource.get();
+            if (current == null) {
+                return;
+            }
+            if (!deletionRequested(current)) {
+                resource.edit(r -> {
+                    Map<String, String> annotations = r.getMetadata().getAnnotations() == null ? new HashMap<>()
+                            : new HashMap<>(r.getMetadata().getAnnotations());
+                    annotations.put(OrdinalVolume.DELETION_REQUESTED, why);
+                    r.getMetadata().setAnnotations(annotations);
+                    return r;
+                });
+            }
+            resource.delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    /** Whether the controller deleted the resource ({@link #deleteAsRequested}), rather than anyone or anything else. */
+    static boolean deletionRequested(HasMetadata resource) {
+        Map<String, String> annotations = resource.getMetadata().getAnnotations();
+        return annotations != null && annotations.containsKey(OrdinalVolume.DELETION_REQUESTED);
     }
 
     private static ObjectMeta meta(String name, String node) {

@@ -66,6 +66,11 @@ public final class LocalVolumes implements VolumeStore {
         orphans.unreferenced(disk, count);
     }
 
+    /** Tells the listener how many volumes and snapshots on a disk a node agent keeps against their resource's deletion. */
+    public void deletionsRefused(DiskName disk, int count) {
+        orphans.deletionsRefused(disk, count);
+    }
+
     /**
      * The symbolic links in the disk's volumes and snapshots directories now: the driver never makes one, and
      * recovery leaves them for an operator, so they are counted where they are (a directory listing, no link is

@@ -17,6 +17,10 @@ public interface OrphanListener {
         @Override
         public void unreferenced(DiskName disk, int count) {
         }
+
+        @Override
+        public void deletionsRefused(DiskName disk, int count) {
+        }
     };
 
     /** What a crash leaves of an operation it interrupted; start-up recovery removes both. */
@@ -31,8 +35,15 @@ public interface OrphanListener {
     void recovered(DiskName disk, Leftover kind);
 
     /**
-     * How many volumes and snapshots with metadata on the disk no resource references now (cluster mode: the node
-     * agent's leak check tells it after each check; each is deleted once its grace period is over).
+     * How many volumes and snapshots with metadata on the disk no resource references now and have stayed so past
+     * the grace period (cluster mode: the node agent's leak check tells it after each check). They stay on the disk:
+     * no agent deletes data because its record is missing.
      */
     void unreferenced(DiskName disk, int count);
+
+    /**
+     * How many volumes and snapshots on the disk have a resource being deleted that the driver's controller did not
+     * delete (a CRD deleted, a {@code kubectl delete}): the agent keeps their data and their finalizer.
+     */
+    void deletionsRefused(DiskName disk, int count);
 }

@@ -2,12 +2,14 @@ package dev.ordinal.driver.metrics;
 
 import dev.ordinal.allocator.Allocator;
 import dev.ordinal.allocator.model.NodeName;
+import dev.ordinal.driver.cluster.PersistentVolumeAudit;
 import dev.ordinal.driver.host.HostFailures;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.local.VolumeUsage;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.volume.SnapshotService;
 import dev.ordinal.driver.volume.VolumeService;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,6 +69,21 @@ public final class DriverMetrics implements AutoCloseable {
             return;
         }
         new ControllerGauges(registry, node, volumes.disks(), allocator, service, snapshots);
+    }
+
+    /** The controller's comparison of PersistentVolumes with OrdinalVolumes: mismatches past their grace period. */
+    public void watchAudit(PersistentVolumeAudit audit) {
+        if (registry == null) {
+            return;
+        }
+        for (PersistentVolumeAudit.Mismatch kind : PersistentVolumeAudit.Mismatch.values()) {
+            Gauge.builder("ordinal.unmatched.volumes", audit, a -> a.reported(kind))
+                    .description("PersistentVolumes without their OrdinalVolume and OrdinalVolumes without a "
+                            + "PersistentVolume, that have lasted the grace period (nothing is deleted for it)")
+                    .tag("kind", kind.wireName())
+                    .strongReference(true)
+                    .register(registry);
+        }
     }
 
     /** Starts sampling the usage of this node's volumes in the background. */

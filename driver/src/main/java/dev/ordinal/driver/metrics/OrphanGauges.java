@@ -16,17 +16,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@code ordinal_orphans}: what is on each disk now that no acknowledged volume accounts for and that someone
  * should know about: foreign links (left for an operator, counted on the disk at every scrape) and, in cluster
- * mode, volumes and snapshots no resource references (as the node agent's last leak check saw them; each is
- * deleted after its grace period). The gauge falls as soon as they are gone.
+ * mode, volumes and snapshots no resource references past the grace period, and those whose resource is being
+ * deleted without the controller's DeleteVolume (both as the node agent's last check saw them; the data stays in
+ * both cases). The gauge falls as soon as they are gone or accounted for again.
  * {@code ordinal_recovery_removed_total}: the leftovers of interrupted operations start-up recovery removed, a
  * counter, because they are history the moment they are counted.
  */
 final class OrphanGauges implements OrphanListener {
 
     private static final String ORPHANS_HELP = "Orphans on the disk now: symbolic links the driver never makes (left "
-            + "for an operator), volumes and snapshots no resource references (deleted after a grace period)";
+            + "for an operator), volumes and snapshots no resource references past the grace period, and those whose "
+            + "resource is being deleted without a DeleteVolume (all kept on the disk)";
 
     private final Map<DiskName, AtomicInteger> unreferenced = new HashMap<>();
+    private final Map<DiskName, AtomicInteger> refused = new HashMap<>();
     private final Map<DiskName, EnumMap<Leftover, Counter>> recovered = new HashMap<>();
 
     OrphanGauges(MeterRegistry registry, String node, LocalVolumes volumes) {
@@ -39,15 +42,8 @@ final class OrphanGauges implements OrphanListener {
                     .tag("kind", "foreign_link")
                     .strongReference(true)
                     .register(registry);
-            AtomicInteger count = new AtomicInteger();
-            unreferenced.put(name, count);
-            Gauge.builder("ordinal.orphans", count, AtomicInteger::get)
-                    .description(ORPHANS_HELP)
-                    .tag("node", node)
-                    .tag("disk", name.value())
-                    .tag("kind", "unreferenced")
-                    .strongReference(true)
-                    .register(registry);
+            unreferenced.put(name, countGauge(registry, node, name, "unreferenced"));
+            refused.put(name, countGauge(registry, node, name, "deletion_refused"));
             EnumMap<Leftover, Counter> kinds = new EnumMap<>(Leftover.class);
             for (Leftover kind : Leftover.values()) {
                 kinds.put(kind, Counter.builder("ordinal.recovery.removed")
@@ -62,6 +58,18 @@ final class OrphanGauges implements OrphanListener {
         }
     }
 
+    private static AtomicInteger countGauge(MeterRegistry registry, String node, DiskName disk, String kind) {
+        AtomicInteger count = new AtomicInteger();
+        Gauge.builder("ordinal.orphans", count, AtomicInteger::get)
+                .description(ORPHANS_HELP)
+                .tag("node", node)
+                .tag("disk", disk.value())
+                .tag("kind", kind)
+                .strongReference(true)
+                .register(registry);
+        return count;
+    }
+
     @Override
     public void recovered(DiskName disk, Leftover kind) {
         EnumMap<Leftover, Counter> kinds = recovered.get(disk);
@@ -73,6 +81,14 @@ final class OrphanGauges implements OrphanListener {
     @Override
     public void unreferenced(DiskName disk, int count) {
         AtomicInteger gauge = unreferenced.get(disk);
+        if (gauge != null) {
+            gauge.set(count);
+        }
+    }
+
+    @Override
+    public void deletionsRefused(DiskName disk, int count) {
+        AtomicInteger gauge = refused.get(disk);
         if (gauge != null) {
             gauge.set(count);
         }
