@@ -67,6 +67,7 @@ public final class DriverMetrics implements AutoCloseable {
             return;
         }
         new ControllerGauges(registry, node, volumes.disks(), allocator, service, snapshots);
+        new HeldGauges(registry, node, volumes.disks(), service);
     }
 
     /** Starts sampling the usage of this node's volumes in the background. */
