@@ -232,6 +232,18 @@ class HeldVolumeTest {
         assertFalse(Files.exists(disk.resolve("volumes").resolve(plain.getVolumeId().split(":")[3])));
     }
 
+    @Test
+    void aDriverThatCannotHoldRefusesAClassAskingForAGrace() {
+        root = TestRoot.create("held-refused");
+        try (dev.ordinal.driver.support.InProcessDriver plain = dev.ordinal.driver.support.InProcessDriver.start(
+                root.path(), Map.of("d1", root.dir("disks/d1")))) {
+            String message = assertStatus(Status.Code.FAILED_PRECONDITION, () -> plain.controller().createVolume(
+                    request("pvc-promise", Map.of(), 16 * MIB, DIRECTORY, Map.of("layout", "dir", "deleteGrace",
+                            "10m"))));
+            assertTrue(message.contains("deleteGrace=10m") && message.contains("Kubernetes API"), message);
+        }
+    }
+
     // ---- the driver, as DriverAssembly builds an all-in-one one, with the claims of an API server ----
 
     private Path start(String name, String layout, long bytes) throws IOException {

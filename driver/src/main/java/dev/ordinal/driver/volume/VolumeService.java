@@ -80,6 +80,7 @@ public final class VolumeService {
                 return sameVolumeOrConflict(existing.get(), spec, parameters, shape);
             }
             requireSomeDiskLargeEnough(parameters.layout(), size);
+            requireGraceCanBeKept(parameters);
             inventory.refreshCapacity();
             ClaimAdmission.Admitted admitted = admission.admit(parameters);
             Optional<HeldVolume> held = admitted.identity().filter(i -> origin instanceof Origin.Nothing)
@@ -161,6 +162,29 @@ public final class VolumeService {
                 inventory.allocator.removeAllocation(AllocationKeys.volume(record.get().csiName()));
                 inventory.volumeCatalog.remove(record.get());
             });
+        }
+    }
+
+    /**
+     * A class that asks for a grace must get one: where the driver could never hold the volume (cluster mode, whose
+     * node agents hold no deleted volumes yet; or no Kubernetes API, so no volume has a StatefulSet identity), the
+     * volume is refused rather than made with a promise DeleteVolume would break.
+     */
+    private void requireGraceCanBeKept(VolumeParameters parameters) {
+        if (parameters.deleteGrace().isEmpty()) {
+            return;
+        }
+        if (!inventory.volumes.holdsDeleted()) {
+            throw new DriverError.FailedPrecondition("StorageClass parameter " + VolumeParameters.DELETE_GRACE + "="
+                    + Durations.format(parameters.deleteGrace().get()) + " cannot be kept: in cluster mode the node "
+                    + "agents hold no deleted volumes yet, so DeleteVolume would delete the data at once; remove the "
+                    + "parameter from the StorageClass");
+        }
+        if (!admission.readsClaims()) {
+            throw new DriverError.FailedPrecondition("StorageClass parameter " + VolumeParameters.DELETE_GRACE + "="
+                    + Durations.format(parameters.deleteGrace().get()) + " holds the data of a StatefulSet's deleted "
+                    + "volume for its ordinal, which needs the Kubernetes API to read the claim's StatefulSet; this "
+                    + "driver runs without it");
         }
     }
 
@@ -287,8 +311,9 @@ public final class VolumeService {
     private Decision placeMakingRoom(PlacementRequest request, Layout layout, Optional<Placement> binding,
             String name) {
         Decision decision = inventory.allocator.place(request);
-        while (decision instanceof Decision.Refused refused && refused.reason() != Decision.Reason.IN_FLIGHT
-                && refused.reason() != Decision.Reason.CONFLICT) {
+        // Only a shortage of room can be helped: topology, layout and spread refusals stay what they are.
+        while (decision instanceof Decision.Refused refused && (refused.reason() == Decision.Reason.CAPACITY
+                || refused.reason() == Decision.Reason.STICKY)) {
             Optional<HeldVolume> oldest = inventory.held().stream()
                     .filter(h -> binding.map(b -> b.equals(Inventory.placementOf(h.record().id()))).orElse(true))
                     .filter(h -> inventory.allocator.diskUsage(Inventory.placementOf(h.record().id()))

@@ -21,7 +21,7 @@ class MonitoringRulesTest {
 
     private static final Duration PROMTOOL = Duration.ofSeconds(60);
     private static final Set<String> ALERTS = Set.of("OrdinalProvisioningErrorRatioHigh", "OrdinalDiskAlmostFull",
-            "OrdinalVolumeOverSize", "OrdinalOrphansFound", "OrdinalControllerDown");
+            "OrdinalVolumeOverSize", "OrdinalOrphansFound", "OrdinalHeldVolumePurgedEarly", "OrdinalControllerDown");
 
     @Test
     void promtoolAcceptsTheRules() throws Exception {
