@@ -145,8 +145,11 @@ public final class VolumeService {
                 // The data waits for its ordinal: moved aside on its disk, still counted there, purged later.
                 Instant now = clock.instant();
                 HeldVolume held = inventory.volumes.hold(record.get(), now, now.plus(grace.get()));
-                inventory.held.put(id.toString(), held);
-                inventory.volumeCatalog.remove(record.get());
+                // One step for a capacity refresh: a held image is counted as holding its blocks, once.
+                inventory.removing(() -> {
+                    inventory.volumeCatalog.remove(record.get());
+                    inventory.held.put(id.toString(), held);
+                });
                 LOG.infof("DeleteVolume volume=%s of %s: data held on node %s disk %s until %s (%s %s)", id,
                         record.get().identity().get(), id.node(), id.disk(), held.purgeAt(),
                         VolumeParameters.DELETE_GRACE, Durations.format(grace.get()));
@@ -258,8 +261,10 @@ public final class VolumeService {
             // The held allocation becomes the returned volume's, under its new name, on the same disk.
             inventory.allocator.removeAllocation(AllocationKeys.volume(old.csiName()));
             inventory.allocator.addAllocation(Inventory.allocationOf(record));
-            inventory.held.remove(heldId);
-            inventory.volumeCatalog.put(record);
+            inventory.removing(() -> {
+                inventory.held.remove(heldId);
+                inventory.volumeCatalog.put(record);
+            });
             LOG.infof("CreateVolume name=%s: %s gets its held volume %s back (%s, held since %s)", spec.name(),
                     admitted.identity().get(), record.id(), record.capacity(), held.heldAt());
             return record;
