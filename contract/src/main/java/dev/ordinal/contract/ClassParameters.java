@@ -19,6 +19,12 @@ public final class ClassParameters {
      * driver.
      */
     public static final String PLACEMENT = "placement";
+    /**
+     * How long the data of a deleted StatefulSet volume is held on its disk before it is purged ({@code 10m},
+     * {@code 1h30m}, {@code PT2H}; see {@link Durations}): a returning ordinal (same namespace, StatefulSet, claim
+     * template and ordinal) gets it back meanwhile. Unset or {@code 0s}: deleted at once.
+     */
+    public static final String DELETE_GRACE = "deleteGrace";
     /** The NFS server: a class that names one puts volumes on a share, not on nodes' disks. */
     public static final String NFS_SERVER = "server";
 

@@ -30,6 +30,7 @@ import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.NfsVolumeService;
 import dev.ordinal.driver.volume.ClaimAdmission;
 import dev.ordinal.driver.volume.ClaimDirectory;
+import dev.ordinal.driver.volume.HeldPurger;
 import dev.ordinal.driver.volume.Inventory;
 import dev.ordinal.driver.volume.LocalController;
 import dev.ordinal.driver.volume.NodePaths;
@@ -132,6 +133,10 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                     Clock.systemUTC(), claims);
             SnapshotService snapshotService = new SnapshotService(inventory, settings.locks(), Clock.systemUTC());
             metrics.watchController(settings.node(), volumes, allocator, volumeService, snapshotService);
+            if (settings.cluster().isEmpty()) {
+                // Held volumes (StorageClass parameter deleteGrace) are purged by this timer when their grace ends.
+                background.add(HeldPurger.start(volumeService, java.time.Duration.ofSeconds(1)));
+            }
             // The local backend is the default; each other backend is one entry, recognized by its parameters and ids.
             ControllerRouter backends = new ControllerRouter(new LocalController(volumeService, snapshotService),
                     List.of(new NfsController(nfsVolumes)));

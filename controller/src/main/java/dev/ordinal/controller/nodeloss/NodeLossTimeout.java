@@ -1,6 +1,6 @@
 package dev.ordinal.controller.nodeloss;
 
-import dev.ordinal.controller.model.Durations;
+import dev.ordinal.contract.Durations;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -14,6 +14,7 @@ public record LocalDisk(DiskName name, Path root, Capacity capacity, String file
 
     static final String VOLUMES = "volumes";
     static final String SNAPSHOTS = "snapshots";
+    static final String HELD = "held";
 
     public LocalDisk {
         layouts = Set.copyOf(layouts);
@@ -27,6 +28,14 @@ public record LocalDisk(DiskName name, Path root, Capacity capacity, String file
     /** Where the snapshots of this disk's volumes live: on the same disk, so they can share its blocks. */
     public Path snapshotsDir() {
         return root.resolve(SNAPSHOTS);
+    }
+
+    /**
+     * Where deleted volumes wait out their grace (StorageClass parameter deleteGrace): on the same filesystem, so
+     * that holding and returning one is a rename, and its blocks still count against this disk.
+     */
+    public Path heldDir() {
+        return root.resolve(HELD);
     }
 
     public boolean offers(Layout layout) {

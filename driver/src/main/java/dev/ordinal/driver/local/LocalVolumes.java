@@ -8,6 +8,7 @@ import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.host.MountTable;
+import dev.ordinal.driver.model.HeldVolume;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
@@ -111,6 +112,7 @@ public final class LocalVolumes implements VolumeStore {
     public List<VolumeRecord> recover() {
         List<VolumeRecord> found = new ArrayList<>();
         for (LocalDisk disk : disks.values()) {
+            finishMovesBetweenVolumesAndHeld(disk);
             List<VolumeRecord> volumes = sweep(disk, disk.volumesDir(), files -> MetadataFile.read(files.metadata()),
                     true);
             found.addAll(volumes);
@@ -120,6 +122,201 @@ public final class LocalVolumes implements VolumeStore {
             ImageStore.releaseLeftReadOnly(disk.volumesDir());
         }
         return found;
+    }
+
+    /**
+     * Finishes what a crash left between {@code volumes/} and {@code held/}. The hold record says which way a move
+     * was going: it is written before a volume moves into {@code held/} and removed before it moves back. So a
+     * volume in {@code volumes/} with a whole hold record was being held (DeleteVolume had begun: the move is
+     * finished), one in {@code held/} without it was being returned (CreateVolume had begun: the move back is
+     * finished), and a {@code .deleting-} entry in {@code held/} was being purged (the purge is finished). A torn
+     * hold record in {@code volumes/} (a crash while writing it) is removed: the volume stays, and the CO's retried
+     * DeleteVolume holds it again. Nothing is copied and nothing is lost either way.
+     */
+    private void finishMovesBetweenVolumesAndHeld(LocalDisk disk) {
+        for (Path entry : entries(disk.volumesDir())) {
+            VolumeFiles files = new VolumeFiles(entry);
+            removeTemporary(files.hold());
+            if (!Files.exists(files.hold(), LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            if (MetadataFile.readHold(files.hold()).isPresent()) {
+                LOG.infof("recovery disk=%s finishing interrupted hold of %s", disk.name(), entry);
+                move(entry, disk.heldDir().resolve(entry.getFileName()));
+            } else {
+                LOG.infof("recovery disk=%s removing the torn hold record of %s: the volume stays", disk.name(),
+                        entry);
+                deleteDurably(files.hold());
+            }
+        }
+        for (Path entry : entries(disk.heldDir())) {
+            String name = entry.getFileName().toString();
+            if (name.startsWith(DELETING)) {
+                LOG.infof("recovery disk=%s finishing interrupted purge of %s", disk.name(), entry);
+                orphans.recovered(disk.name(), OrphanListener.Leftover.INTERRUPTED_DELETION);
+                destroy(new VolumeFiles(entry));
+                continue;
+            }
+            VolumeFiles files = new VolumeFiles(entry);
+            removeTemporary(files.hold());
+            removeInterruptedRewrite(files);
+            if (MetadataFile.readHold(files.hold()).isEmpty()) {
+                LOG.infof("recovery disk=%s finishing interrupted return of held volume %s", disk.name(), entry);
+                move(entry, disk.volumesDir().resolve(entry.getFileName()));
+            }
+        }
+    }
+
+    /** The entries of a directory that the driver may have made: never a symbolic link, never a foreign name. */
+    private static List<Path> entries(Path dir) {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return found;
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path entry : stream) {
+                String name = entry.getFileName().toString();
+                boolean named = VolumeId.NAME.matcher(name).matches()
+                        || (name.startsWith(DELETING) && VolumeId.NAME.matcher(name.substring(DELETING.length()))
+                                .matches());
+                if (named && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    found.add(entry);
+                }
+            }
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot scan " + dir + ": " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    /**
+     * Renames a volume's directory between {@code volumes/} and {@code held/} of one disk, durably: both
+     * directories are forced, so that after a power loss the volume is in exactly one of them. One already at its
+     * target (a retry) is fine.
+     */
+    private static void move(Path from, Path to) {
+        try {
+            if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+                throw new DriverError.Internal("cannot move " + from + " to " + to + ": the target exists");
+            }
+            if (!Files.isDirectory(to.getParent())) {
+                Files.createDirectories(to.getParent());
+                MetadataFile.syncDirectory(to.getParent().getParent());
+            }
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            MetadataFile.force(List.of(to.getParent(), from.getParent()));
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void removeTemporary(Path file) {
+        try {
+            Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".tmp"));
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove a temporary file beside " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteDurably(Path file) {
+        try {
+            Files.deleteIfExists(file);
+            MetadataFile.syncDirectory(file.getParent());
+        } catch (IOException e) {
+            throw new DriverError.Internal("cannot remove " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean holdsDeleted() {
+        return true;
+    }
+
+    /**
+     * Holds a deleted volume: the hold record is written (durably) inside the volume's directory, then the directory
+     * is renamed into the disk's {@code held/}. A crash between the two leaves a volume in {@code volumes/} with a
+     * whole hold record, which recovery moves on ({@link #finishMovesBetweenVolumesAndHeld}).
+     */
+    @Override
+    public HeldVolume hold(VolumeRecord record, java.time.Instant heldAt, java.time.Instant purgeAt) {
+        VolumeFiles files = files(record.id());
+        VolumeFiles held = heldFiles(record.id());
+        if (!Files.exists(files.dir(), LinkOption.NOFOLLOW_LINKS)) {
+            Optional<MetadataFile.Hold> already = MetadataFile.readHold(held.hold());
+            if (already.isPresent()) {
+                return new HeldVolume(record, already.get().heldAt(), already.get().purgeAt());
+            }
+            throw new DriverError.NotFound("volume " + record.id() + " is neither on its disk nor held");
+        }
+        if (LayoutStore.of(record.layout()).inUse(files, MountTable.read())) {
+            throw new DriverError.FailedPrecondition("volume " + record.id() + " is still staged or published on "
+                    + node + "; unpublish and unstage it first");
+        }
+        MetadataFile.Hold hold = MetadataFile.readHold(files.hold())
+                .orElseGet(() -> new MetadataFile.Hold(heldAt, purgeAt));
+        MetadataFile.writeHold(files.hold(), hold);
+        move(files.dir(), held.dir());
+        return new HeldVolume(record, hold.heldAt(), hold.purgeAt());
+    }
+
+    @Override
+    public List<HeldVolume> held() {
+        List<HeldVolume> found = new ArrayList<>();
+        for (LocalDisk disk : disks.values()) {
+            for (Path entry : entries(disk.heldDir())) {
+                if (entry.getFileName().toString().startsWith(DELETING)) {
+                    continue;
+                }
+                VolumeFiles files = new VolumeFiles(entry);
+                Optional<MetadataFile.Hold> hold = MetadataFile.readHold(files.hold());
+                Optional<VolumeRecord> record = MetadataFile.read(files.metadata());
+                if (hold.isPresent() && record.isPresent()) {
+                    found.add(new HeldVolume(record.get(), hold.get().heldAt(), hold.get().purgeAt()));
+                } else if (hold.isPresent()) {
+                    LOG.warnf("held volume %s has no readable metadata; left for an operator", entry);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Returns a held volume: its data grows to the size asked, its metadata takes the new name and claim, the hold
+     * record goes, then the directory moves back into {@code volumes/}. A crash after the hold record went leaves it
+     * in {@code held/} without one, which recovery moves back; before that, it is still held (with the new metadata,
+     * which a retried CreateVolume writes again).
+     */
+    @Override
+    public VolumeRecord restore(HeldVolume held, VolumeRecord wanted) {
+        VolumeFiles files = heldFiles(held.record().id());
+        VolumeFiles back = files(wanted.id());
+        if (!Files.exists(files.dir(), LinkOption.NOFOLLOW_LINKS)) {
+            Optional<VolumeRecord> there = MetadataFile.read(back.metadata());
+            if (there.isPresent() && there.get().csiName().equals(wanted.csiName())) {
+                return there.get();
+            }
+            throw new DriverError.NotFound("held volume " + held.record().id() + " is gone (purged)");
+        }
+        if (wanted.capacity().bytes() > held.record().capacity().bytes()) {
+            LayoutStore.of(wanted.layout()).grow(files, wanted.capacity().bytes());
+        }
+        MetadataFile.write(files.metadata(), wanted);
+        deleteDurably(files.hold());
+        move(files.dir(), back.dir());
+        return wanted;
+    }
+
+    /** Purges a held volume as a deletion is done: renamed to {@code .deleting-*} first, then removed. */
+    @Override
+    public void purge(HeldVolume held) {
+        remove(heldFiles(held.record().id()));
+    }
+
+    VolumeFiles heldFiles(VolumeId id) {
+        return entry(id.disk(), LocalDisk::heldDir, id.name(), "held volume " + id);
     }
 
     /**

@@ -95,6 +95,29 @@ final class MetadataFile {
         return p;
     }
 
+    /** When a held volume was deleted and when it may be purged, as the hold record keeps them. */
+    record Hold(Instant heldAt, Instant purgeAt) {
+    }
+
+    /** Writes a hold record atomically: it is durable (file and directory) when this returns. */
+    static void writeHold(Path file, Hold hold) {
+        Properties p = new Properties();
+        p.setProperty("heldAt", hold.heldAt().toString());
+        p.setProperty("purgeAt", hold.purgeAt().toString());
+        store(file, p, "Ordinal hold: the volume was deleted and waits here for its ordinal; do not edit");
+    }
+
+    /** The hold record, or empty when there is none (or it is torn); INTERNAL when it is damaged. */
+    static Optional<Hold> readHold(Path file) {
+        return load(file).map(p -> {
+            try {
+                return new Hold(Instant.parse(p.getProperty("heldAt")), Instant.parse(p.getProperty("purgeAt")));
+            } catch (RuntimeException e) {
+                throw new DriverError.Internal("hold record " + file + " is damaged: " + e.getMessage(), e);
+            }
+        });
+    }
+
     static void write(Path file, SnapshotRecord record) {
         Properties p = new Properties();
         p.setProperty("snapshotId", record.id().toString());

@@ -19,6 +19,17 @@ record VolumeFiles(Path dir) {
         return dir.resolve(SNAPSHOT_METADATA);
     }
 
+    /**
+     * The record of a hold (when the deleted volume may be purged): present in {@code held/<name>} while the volume
+     * is held. Written before the volume moves into {@code held/} and removed before it moves back, so that after a
+     * crash its presence says which way the move was going.
+     */
+    Path hold() {
+        return dir.resolve(HOLD);
+    }
+
+    static final String HOLD = "hold.properties";
+
     Path image() {
         return dir.resolve("image");
     }

@@ -69,6 +69,7 @@ public final class DriverMetrics implements AutoCloseable {
             return;
         }
         new ControllerGauges(registry, node, volumes.disks(), allocator, service, snapshots);
+        new HeldGauges(registry, node, volumes.disks(), service);
     }
 
     /** The controller's comparison of PersistentVolumes with OrdinalVolumes: mismatches past their grace period. */

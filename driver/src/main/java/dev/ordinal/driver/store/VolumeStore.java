@@ -3,9 +3,11 @@ package dev.ordinal.driver.store;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.Placement;
+import dev.ordinal.driver.model.HeldVolume;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +37,40 @@ public interface VolumeStore {
     void delete(VolumeRecord record);
 
     Optional<VolumeRecord> read(VolumeId id);
+
+    /**
+     * Whether this store can hold deleted volumes for a grace ({@link #hold}); a store that cannot deletes them at
+     * once, as before.
+     */
+    default boolean holdsDeleted() {
+        return false;
+    }
+
+    /**
+     * Moves a deleted volume's data aside on its disk (a rename, no copy) and records when it may be purged; durable
+     * when this returns. A volume already held is answered as held.
+     */
+    default HeldVolume hold(VolumeRecord record, Instant heldAt, Instant purgeAt) {
+        throw new UnsupportedOperationException("this store holds no deleted volumes");
+    }
+
+    /** Every held volume, after finishing the holds, returns and purges a crash interrupted ({@link #recover}). */
+    default List<HeldVolume> held() {
+        return List.of();
+    }
+
+    /**
+     * Brings a held volume back as {@code wanted} (same id, disk and data; its new name, claim and size, grown to
+     * that size when larger); durable when this returns. A volume already back as {@code wanted} is answered as is.
+     */
+    default VolumeRecord restore(HeldVolume held, VolumeRecord wanted) {
+        throw new UnsupportedOperationException("this store holds no deleted volumes");
+    }
+
+    /** Removes a held volume's data; one already gone is fine. */
+    default void purge(HeldVolume held) {
+        throw new UnsupportedOperationException("this store holds no deleted volumes");
+    }
 
     /** Refuses (FAILED_PRECONDITION) an id of ours that this store can never serve, so it is not forgotten. */
     void requireServes(VolumeId id);

@@ -46,6 +46,11 @@ public final class ClaimAdmission {
         this.directory = directory;
     }
 
+    /** Whether claims (and so StatefulSet identities) can be read at all: not without a Kubernetes API. */
+    boolean readsClaims() {
+        return directory.isPresent();
+    }
+
     /** Admits the claim of a new volume, or refuses it with the reason a user can act on. */
     Admitted admit(VolumeParameters parameters) {
         Admitted admitted = admit(parameters.claim(), parameters.orderedBinding());

@@ -7,6 +7,7 @@ import dev.ordinal.allocator.model.OwnerGroup;
 import dev.ordinal.allocator.model.Placement;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
+import dev.ordinal.driver.model.HeldVolume;
 import dev.ordinal.driver.model.SnapshotId;
 import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeId;
@@ -29,6 +30,11 @@ public final class Inventory {
     final Allocator allocator;
     final Catalog<VolumeRecord> volumeCatalog = new Catalog<>(VolumeRecord::csiName, r -> r.id().toString());
     final Catalog<SnapshotRecord> snapshotCatalog = new Catalog<>(SnapshotRecord::csiName, r -> r.id().toString());
+    /**
+     * Deleted volumes whose data is held for a grace (StorageClass parameter deleteGrace), by volume id. Their
+     * allocations stay, under the name they were deleted with, until they are purged or returned.
+     */
+    final java.util.Map<String, HeldVolume> held = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.locks.ReentrantReadWriteLock space =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
 
@@ -44,6 +50,10 @@ public final class Inventory {
             volumeCatalog.put(record);
             count(allocationOf(record));
         }
+        for (HeldVolume volume : volumes.held()) {
+            held.put(volume.record().id().toString(), volume);
+            count(allocationOf(volume.record()));
+        }
         for (SnapshotRecord record : snapshots.recover()) {
             snapshotCatalog.put(record);
             count(allocationOf(record));
@@ -58,6 +68,8 @@ public final class Inventory {
     public void recount(String node) {
         volumeCatalog.all().stream().filter(r -> r.id().node().equals(node)).map(Inventory::allocationOf)
                 .forEach(this::count);
+        held.values().stream().map(HeldVolume::record).filter(r -> r.id().node().equals(node))
+                .map(Inventory::allocationOf).forEach(this::count);
         snapshotCatalog.all().stream().filter(r -> r.id().node().equals(node)).map(Inventory::allocationOf)
                 .forEach(this::count);
     }
@@ -134,6 +146,12 @@ public final class Inventory {
                 bytes += volume.capacity().bytes();
             }
         }
+        // A held image keeps its blocks, as it did before it was deleted.
+        for (HeldVolume volume : held.values()) {
+            if (volume.record().layout() == Layout.IMAGE && placementOf(volume.record().id()).equals(disk)) {
+                bytes += volume.record().capacity().bytes();
+            }
+        }
         return bytes;
     }
 
@@ -151,6 +169,18 @@ public final class Inventory {
                 + " does not exist: it is not an id this driver made (snap:<node>:<disk>:<name>)"));
         return snapshotCatalog.byId(id.toString()).or(() -> snapshots.read(id))
                 .orElseThrow(() -> new DriverError.NotFound("snapshot " + id + " does not exist"));
+    }
+
+    /** The held volumes, oldest hold first. */
+    public java.util.List<HeldVolume> held() {
+        return held.values().stream().sorted(java.util.Comparator.comparing(HeldVolume::heldAt)
+                .thenComparing(h -> h.record().id())).toList();
+    }
+
+    /** The most recently held volume of this StatefulSet ordinal, if one is held. */
+    Optional<HeldVolume> heldFor(dev.ordinal.contract.claim.VolumeIdentity identity) {
+        return held.values().stream().filter(h -> h.record().identity().equals(Optional.of(identity)))
+                .max(java.util.Comparator.comparing(HeldVolume::heldAt));
     }
 
     public int volumeCount() {

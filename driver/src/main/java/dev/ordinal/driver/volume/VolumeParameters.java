@@ -4,9 +4,12 @@ import dev.ordinal.allocator.model.FitPolicy;
 import dev.ordinal.allocator.model.Layout;
 import dev.ordinal.allocator.model.SpreadRule;
 import dev.ordinal.contract.ClassParameters;
+import dev.ordinal.contract.Durations;
 import dev.ordinal.driver.error.DriverError;
 import dev.ordinal.driver.model.ClaimRef;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -18,7 +21,7 @@ import java.util.TreeMap;
  * retry (or ValidateVolumeCapabilities) with a StorageClass that differs only there still names the same volume.
  */
 public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, boolean orderedBinding,
-        boolean companionPlacement, ClaimRef claim, Map<String, String> defining) {
+        boolean companionPlacement, ClaimRef claim, Map<String, String> defining, Optional<Duration> deleteGrace) {
 
     public static final String LAYOUT = ClassParameters.LAYOUT;
     public static final String FIT = ClassParameters.FIT;
@@ -32,7 +35,12 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
     private static final String CO_PREFIX = "csi.storage.k8s.io/";
-    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD, ORDERED_BINDING, PLACEMENT);
+    /**
+     * How long a deleted StatefulSet volume's data is held for its ordinal's return. Defining: it is recorded with
+     * the volume, since DeleteVolume has no parameters to read it from.
+     */
+    public static final String DELETE_GRACE = ClassParameters.DELETE_GRACE;
+    private static final Set<String> KNOWN = Set.of(LAYOUT, FIT, SPREAD, ORDERED_BINDING, PLACEMENT, DELETE_GRACE);
 
     /** What a StorageClass without parameters gets: a size-limited image, spread over disks, replicas apart. */
     public static final Layout DEFAULT_LAYOUT = Layout.IMAGE;
@@ -48,7 +56,7 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
                 throw new DriverError.InvalidArgument("unknown StorageClass parameter '" + key + "'; known: "
                         + new TreeMap<>(Map.of(LAYOUT, "image|subvolume|dir", FIT, "binpack|spread", SPREAD,
                                 "node|zone|none[/hard|/soft]", ORDERED_BINDING, "true|false", PLACEMENT,
-                                "driver|companion")));
+                                "driver|companion", DELETE_GRACE, "a duration (10m, 1h30m, PT2H)")));
             }
             if (!key.equals(ORDERED_BINDING) && !key.equals(PLACEMENT)) {
                 defining.put(key, e.getValue());
@@ -77,7 +85,19 @@ public record VolumeParameters(Layout layout, FitPolicy fit, SpreadRule spread, 
             throw new DriverError.InvalidArgument("bad StorageClass parameter: " + e.getMessage());
         }
         ClaimRef claim = new ClaimRef(raw.get(PVC_NAMESPACE), raw.get(PVC_NAME), raw.get(PV_NAME));
-        return new VolumeParameters(layout, fit, spread, ordered, placement.equals("companion"), claim, defining);
+        return new VolumeParameters(layout, fit, spread, ordered, placement.equals("companion"), claim, defining,
+                deleteGrace(raw.get(DELETE_GRACE)));
+    }
+
+    /** {@code deleteGrace} checked: absent or zero is none; anything that is not a duration is refused. */
+    public static Optional<Duration> deleteGrace(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        Duration grace = Durations.parse(value).orElseThrow(() -> new DriverError.InvalidArgument(
+                "bad StorageClass parameter: " + DELETE_GRACE + " must be a duration such as 10m, 1h30m or PT2H, not '"
+                        + value.replaceAll("\\p{Cntrl}", "?") + "'"));
+        return grace.isZero() ? Optional.empty() : Optional.of(grace);
     }
 
     /** {@code orderedBinding} checked: absent or "false" is false, "true" is true, anything else is refused. */

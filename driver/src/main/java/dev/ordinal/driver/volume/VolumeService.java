@@ -19,7 +19,11 @@ import dev.ordinal.driver.model.SnapshotRecord;
 import dev.ordinal.driver.model.VolumeCapability;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.contract.Durations;
+import dev.ordinal.driver.model.HeldVolume;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +37,8 @@ import java.util.Set;
  */
 public final class VolumeService {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(VolumeService.class);
+
     static final Set<String> FILESYSTEMS = Set.of("ext4", "xfs");
     static final String DEFAULT_FS = "ext4";
 
@@ -41,6 +47,7 @@ public final class VolumeService {
     private final Capacity defaultSize;
     private final Clock clock;
     private final ClaimAdmission admission;
+    private volatile HeldPurges purges = HeldPurges.NONE;
 
     /**
      * @param claims what the Kubernetes API says about claims; empty without one (the all-in-one driver), where
@@ -53,6 +60,11 @@ public final class VolumeService {
         this.defaultSize = defaultSize;
         this.clock = clock;
         this.admission = new ClaimAdmission(claims);
+    }
+
+    /** Who hears of purges of held data (metrics); set before serving. */
+    public void onPurge(HeldPurges listener) {
+        this.purges = listener;
     }
 
     public VolumeRecord create(CreateVolumeSpec spec) {
@@ -68,8 +80,21 @@ public final class VolumeService {
                 return sameVolumeOrConflict(existing.get(), spec, parameters, shape);
             }
             requireSomeDiskLargeEnough(parameters.layout(), size);
+            requireGraceCanBeKept(parameters);
             inventory.refreshCapacity();
             ClaimAdmission.Admitted admitted = admission.admit(parameters);
+            Optional<HeldVolume> held = admitted.identity().filter(i -> origin instanceof Origin.Nothing)
+                    .flatMap(inventory::heldFor);
+            if (held.isPresent()) {
+                if (returnable(held.get().record(), parameters, shape)) {
+                    return bringBack(held.get(), spec, parameters, size, admitted);
+                }
+                LOG.infof("CreateVolume name=%s claim=%s: the held volume %s of %s is %s %s, not %s %s as asked: a new "
+                        + "volume is made, the held one waits for its purge at %s", spec.name(), parameters.claim(),
+                        held.get().record().id(), admitted.identity().get(), held.get().record().layout(),
+                        held.get().record().block() ? "block" : held.get().record().fsType(), parameters.layout(),
+                        shape.block() ? "block" : shape.fsType(), held.get().purgeAt());
+            }
             // The source must not be deleted (or grown) while it is copied.
             try (VolumeLocks.Held sourceLock = origin.lockKey().isEmpty() ? () -> { }
                     : locks.acquire(origin.lockKey(), "CreateVolume " + spec.name() + " from it")) {
@@ -115,12 +140,199 @@ public final class VolumeService {
             if (record.isEmpty()) {
                 return;
             }
+            Optional<Duration> grace = graceOf(record.get());
+            if (grace.isPresent() && record.get().identity().isPresent() && inventory.volumes.holdsDeleted()) {
+                // The data waits for its ordinal: moved aside on its disk, still counted there, purged later.
+                Instant now = clock.instant();
+                HeldVolume held = inventory.volumes.hold(record.get(), now, now.plus(grace.get()));
+                // One step for a capacity refresh: a held image is counted as holding its blocks, once.
+                inventory.removing(() -> {
+                    inventory.volumeCatalog.remove(record.get());
+                    inventory.held.put(id.toString(), held);
+                });
+                LOG.infof("DeleteVolume volume=%s of %s: data held on node %s disk %s until %s (%s %s)", id,
+                        record.get().identity().get(), id.node(), id.disk(), held.purgeAt(),
+                        VolumeParameters.DELETE_GRACE, Durations.format(grace.get()));
+                return;
+            }
+            if (grace.isPresent() && record.get().identity().isPresent()) {
+                LOG.warnf("DeleteVolume volume=%s of %s: %s=%s asks for a grace, which this driver's store cannot "
+                        + "hold (cluster mode holds no deleted volumes yet): deleted at once", id,
+                        record.get().identity().get(), VolumeParameters.DELETE_GRACE, Durations.format(grace.get()));
+            }
             inventory.removing(record.get(), () -> {
                 inventory.volumes.delete(record.get());
                 inventory.allocator.removeAllocation(AllocationKeys.volume(record.get().csiName()));
                 inventory.volumeCatalog.remove(record.get());
             });
         }
+    }
+
+    /**
+     * A class that asks for a grace must get one: where the driver could never hold the volume (cluster mode, whose
+     * node agents hold no deleted volumes yet; or no Kubernetes API, so no volume has a StatefulSet identity), the
+     * volume is refused rather than made with a promise DeleteVolume would break.
+     */
+    private void requireGraceCanBeKept(VolumeParameters parameters) {
+        if (parameters.deleteGrace().isEmpty()) {
+            return;
+        }
+        if (!inventory.volumes.holdsDeleted()) {
+            throw new DriverError.FailedPrecondition("StorageClass parameter " + VolumeParameters.DELETE_GRACE + "="
+                    + Durations.format(parameters.deleteGrace().get()) + " cannot be kept: in cluster mode the node "
+                    + "agents hold no deleted volumes yet, so DeleteVolume would delete the data at once; remove the "
+                    + "parameter from the StorageClass");
+        }
+        if (!admission.readsClaims()) {
+            throw new DriverError.FailedPrecondition("StorageClass parameter " + VolumeParameters.DELETE_GRACE + "="
+                    + Durations.format(parameters.deleteGrace().get()) + " holds the data of a StatefulSet's deleted "
+                    + "volume for its ordinal, which needs the Kubernetes API to read the claim's StatefulSet; this "
+                    + "driver runs without it");
+        }
+    }
+
+    /** The grace a volume's class asked for, as recorded with it when it was made; empty for none. */
+    private static Optional<Duration> graceOf(VolumeRecord record) {
+        String value = record.parameters().get(VolumeParameters.DELETE_GRACE);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return VolumeParameters.deleteGrace(value);
+        } catch (DriverError.InvalidArgument e) {
+            // Checked when the volume was made; a record edited by hand since then is deleted as before.
+            LOG.warnf("volume %s records %s='%s', which is not a duration: deleted without a grace", record.id(),
+                    VolumeParameters.DELETE_GRACE, value);
+            return Optional.empty();
+        }
+    }
+
+    /** Whether a held volume can serve as the volume asked for: the same layout and access. */
+    private static boolean returnable(VolumeRecord held, VolumeParameters parameters, VolumeShape shape) {
+        return held.layout() == parameters.layout() && held.block() == shape.block()
+                && held.fsType().equals(shape.fsType());
+    }
+
+    /**
+     * A returning ordinal gets its held volume back: same id (so same node and disk), same data, under the new
+     * name and claim, at least the size asked (grown when more is asked). The volume's node answers as its only
+     * accessible topology, so the PersistentVolume pins the pod there. With WaitForFirstConsumer the scheduler has
+     * chosen a node before the driver is asked: if it is another one, the data cannot follow, so the call is
+     * refused with RESOURCE_EXHAUSTED naming the node that holds it. external-provisioner answers that code under
+     * delayed binding by dropping the claim's selected-node annotation so the scheduler chooses again (ABORTED
+     * would retry on the same node for ever).
+     */
+    private VolumeRecord bringBack(HeldVolume held, CreateVolumeSpec spec, VolumeParameters parameters, Capacity size,
+            ClaimAdmission.Admitted admitted) {
+        VolumeRecord old = held.record();
+        String who = "claim " + parameters.claim() + " is " + admitted.identity().get();
+        if (!reachable(spec.topology(), old)) {
+            throw new DriverError.ResourceExhausted(who + ", whose data is held on node " + old.id().node() + " (disk "
+                    + old.id().disk() + ", volume deleted at " + held.heldAt() + ", purged at " + held.purgeAt()
+                    + "); the requested topology " + spec.topology().requisite() + " excludes that node: the pod "
+                    + "must run on node " + old.id().node() + " to get its data back");
+        }
+        Capacity wanted = size.bytes() > old.capacity().bytes() ? size : old.capacity();
+        if (!spec.capacity().admits(wanted.bytes())) {
+            throw new DriverError.OutOfRange(who + ", whose held volume " + old.id() + " has " + old.capacity()
+                    + "; it cannot come back within the requested " + spec.capacity());
+        }
+        String heldId = old.id().toString();
+        try (VolumeLocks.Held lock = locks.acquire(heldId, "CreateVolume " + spec.name() + " returning it")) {
+            if (!inventory.held.containsKey(heldId)) {
+                throw new DriverError.Aborted(who + "; its held volume " + heldId + " was purged meanwhile: retry");
+            }
+            inventory.refreshCapacity();
+            if (wanted.bytes() > old.capacity().bytes() && inventory.allocator.resizeAllocation(
+                    AllocationKeys.volume(old.csiName()), wanted) instanceof ResizeResult.NotResized refused) {
+                throw new DriverError.ResourceExhausted(who + ", whose held volume " + old.id() + " cannot grow from "
+                        + old.capacity() + " to " + wanted + " on its disk: " + refused.reason());
+            }
+            VolumeRecord back = new VolumeRecord(old.id(), spec.name(), old.layout(), wanted, old.block(),
+                    old.fsType(), parameters.defining(), parameters.claim(), spec.source(), clock.instant(),
+                    admitted.identity());
+            VolumeRecord record;
+            try {
+                record = inventory.volumes.restore(held, back);
+            } catch (RuntimeException e) {
+                inventory.allocator.resizeAllocation(AllocationKeys.volume(old.csiName()), old.capacity());
+                throw e;
+            }
+            // The held allocation becomes the returned volume's, under its new name, on the same disk.
+            inventory.allocator.removeAllocation(AllocationKeys.volume(old.csiName()));
+            inventory.allocator.addAllocation(Inventory.allocationOf(record));
+            inventory.removing(() -> {
+                inventory.held.remove(heldId);
+                inventory.volumeCatalog.put(record);
+            });
+            LOG.infof("CreateVolume name=%s: %s gets its held volume %s back (%s, held since %s)", spec.name(),
+                    admitted.identity().get(), record.id(), record.capacity(), held.heldAt());
+            return record;
+        }
+    }
+
+    /** Purges the held volumes whose grace is over; the driver's timer calls this. */
+    public void purgeDue() {
+        Instant now = clock.instant();
+        for (HeldVolume held : inventory.held()) {
+            if (held.due(now)) {
+                purge(held, HeldPurges.Reason.EXPIRED, "its grace ended at " + held.purgeAt());
+            }
+        }
+    }
+
+    /** The held volumes now, oldest first (metrics, tests). */
+    public List<HeldVolume> held() {
+        return inventory.held();
+    }
+
+    private void purge(HeldVolume held, HeldPurges.Reason reason, String why) {
+        String id = held.record().id().toString();
+        try (VolumeLocks.Held lock = locks.acquire(id, "purge of held volume")) {
+            if (!inventory.held.containsKey(id)) {
+                return;
+            }
+            inventory.removing(held.record(), () -> {
+                inventory.volumes.purge(held);
+                inventory.allocator.removeAllocation(AllocationKeys.volume(held.record().csiName()));
+                inventory.held.remove(id);
+            });
+        }
+        String message = "purged held volume " + id + " of " + held.record().identity().map(Object::toString)
+                .orElse("(no ordinal)") + " (" + held.record().capacity() + ", held since " + held.heldAt() + "): "
+                + why;
+        if (reason == HeldPurges.Reason.ROOM) {
+            LOG.warn(message);
+        } else {
+            LOG.info(message);
+        }
+        purges.purged(held, reason);
+    }
+
+    /**
+     * Places a new volume; when no disk has room, purges held volumes on the disks that could take it, oldest hold
+     * first, until it fits or none is left. Held data goes early only for the room, and never silently.
+     */
+    private Decision placeMakingRoom(PlacementRequest request, Layout layout, Optional<Placement> binding,
+            String name) {
+        Decision decision = inventory.allocator.place(request);
+        // Only a shortage of room can be helped: topology, layout and spread refusals stay what they are.
+        while (decision instanceof Decision.Refused refused && (refused.reason() == Decision.Reason.CAPACITY
+                || refused.reason() == Decision.Reason.STICKY)) {
+            Optional<HeldVolume> oldest = inventory.held().stream()
+                    .filter(h -> binding.map(b -> b.equals(Inventory.placementOf(h.record().id()))).orElse(true))
+                    .filter(h -> inventory.allocator.diskUsage(Inventory.placementOf(h.record().id()))
+                            .map(u -> u.layouts().contains(layout)).orElse(false))
+                    .findFirst();
+            if (oldest.isEmpty()) {
+                return decision;
+            }
+            purge(oldest.get(), HeldPurges.Reason.ROOM, "volume " + name + " needed the room ("
+                    + refused.message() + "); purge at " + oldest.get().purgeAt() + " brought forward");
+            inventory.refreshCapacity();
+            decision = inventory.allocator.place(request);
+        }
+        return decision;
     }
 
     /**
@@ -276,7 +488,13 @@ public final class VolumeService {
             // The companion controller's allocator decided (Immediate binding): binding, as a copy's source is.
             request.sticky(chosen.get());
         }
-        Decision decision = inventory.allocator.place(request.build());
+        Optional<Placement> binding = chosen.or(() -> switch (origin) {
+            case Origin.Snapshot snapshot -> Optional.of(Placement.of(snapshot.record().id().node(),
+                    snapshot.record().id().disk()));
+            case Origin.Volume volume -> Optional.of(Inventory.placementOf(volume.record().id()));
+            case Origin.Nothing nothing -> Optional.empty();
+        });
+        Decision decision = placeMakingRoom(request.build(), parameters.layout(), binding, spec.name());
         return switch (decision) {
             case Decision.Placed placed -> placed.reservation();
             case Decision.Refused refused when chosen.isPresent() && refused.reason() == Decision.Reason.STICKY ->

@@ -21,7 +21,8 @@ class MonitoringRulesTest {
 
     private static final Duration PROMTOOL = Duration.ofSeconds(60);
     private static final Set<String> ALERTS = Set.of("OrdinalProvisioningErrorRatioHigh", "OrdinalDiskAlmostFull",
-            "OrdinalVolumeOverSize", "OrdinalOrphansFound", "OrdinalVolumesUnmatched", "OrdinalControllerDown");
+            "OrdinalVolumeOverSize", "OrdinalOrphansFound", "OrdinalVolumesUnmatched", "OrdinalHeldVolumePurgedEarly",
+            "OrdinalControllerDown");
 
     @Test
     void promtoolAcceptsTheRules() throws Exception {

@@ -103,6 +103,8 @@ public final class InProcessDriver implements AutoCloseable {
 
     @Override
     public void close() {
+        // Its timers (the purge of held volumes) stop with it.
+        assembly.close();
         channel.shutdownNow();
         server.shutdownNow();
         try {

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.model;
+package dev.ordinal.contract;
 
 import java.time.Duration;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.ordinal.controller.model;
+package dev.ordinal.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
