@@ -482,6 +482,11 @@ class CrashHarnessTest {
             assertEquals(Set.of(), entries(records.resolve("filling")), "restores and clones left unfinished");
         }
         assertEquals(List.of(), leftovers(export), "half-made or half-deleted files on the export");
+        // The node remembers staged volumes only: with every volume unstaged, nothing.
+        Path nodeState = root.path().resolve("state").resolve("nfs");
+        if (Files.isDirectory(nodeState)) {
+            assertEquals(Set.of(), entries(nodeState), "NFS node state with every volume unstaged");
+        }
     }
 
     /** Subvolumes are exactly the volumes' and snapshots' data; once deletions are done, so are the qgroups. */
