@@ -76,6 +76,8 @@ class CrashHarnessTest {
 
     /** One seed for every layout of a run, so that one replay command repeats them all. */
     private static final long SEED = Long.getLong("ordinal.crash.seed", System.nanoTime());
+    /** Even a short run makes this many volumes, so that snapshots, restores and clones happen between its kills. */
+    private static final int MIN_SCENARIOS = 6;
     private static final long MIB_CAPACITY_PLAIN = 4096;
     /** The btrfs disk: a sparse file of 2 GiB, of which the driver is told to use 1 GiB. */
     private static final long BTRFS_FILE_MIB = 2048;
@@ -160,7 +162,8 @@ class CrashHarnessTest {
                 // A long run goes on until a kill has landed in each call that must be interrupted; a short one
                 // (CI) spends its few kills on those calls first, and different seeds cover the rest over time.
                 boolean coverAll = killTarget >= CrashingDriver.COVER_ALL_FROM;
-                while ((driver.budgetLeft() || coverAll && !driver.everyRequiredCallInterrupted()) && scenario < cap) {
+                while ((scenario < MIN_SCENARIOS || driver.budgetLeft()
+                        || coverAll && !driver.everyRequiredCallInterrupted()) && scenario < cap) {
                     lifeOfOneVolume(scenario++);
                 }
                 System.out.printf("crash harness [%s]: %d scenarios, %d calls, %d kills (start-up ~%d ms); where "
@@ -572,7 +575,11 @@ class CrashHarnessTest {
         return id.substring(id.lastIndexOf(':') + 1);
     }
 
+    /** The names in {@code dir}; none when the driver never made it (the export's snapshots before the first). */
     private static Set<String> entries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return new TreeSet<>();
+        }
         try (Stream<Path> list = Files.list(dir)) {
             return list.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
         }

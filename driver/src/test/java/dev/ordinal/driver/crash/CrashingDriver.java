@@ -154,11 +154,12 @@ final class CrashingDriver implements AutoCloseable {
         while (true) {
             // Until a kill has landed inside each of the calls that must be interrupted, those are favoured.
             // A long run goes past its budget for them (the harness stops it once they are covered); a short run
-            // never does.
+            // never does, and spreads its few kills thinner, over more of its calls.
             boolean mustCover = mustInterrupt.contains(rpc) && landed.getOrDefault(rpc, 0) == 0;
-            boolean overBudget = killBudget >= COVER_ALL_FROM && mustCover;
+            boolean longRun = killBudget >= COVER_ALL_FROM;
+            double chance = longRun ? (mustCover ? 0.6 : 0.3) : (mustCover ? 0.3 : 0.1);
             PendingKill killer = null;
-            if ((budgetLeft() || overBudget) && kills.nextDouble() < (mustCover ? 0.6 : 0.3)) {
+            if ((budgetLeft() || longRun && mustCover) && kills.nextDouble() < chance) {
                 double usual = usualMillis.getOrDefault(rpc, 30.0);
                 long delayMicros = (long) (kills.nextDouble() * (mustCover ? 0.9 : 1.3) * usual * 1000);
                 killer = new PendingKill();
