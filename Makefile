@@ -103,12 +103,14 @@ $(ALLOCATOR_BENCH_JAR): $(ALLOCATOR_BENCH_INPUTS)
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -q -f allocator/pom.xml -Pbench -DskipTests package
 	@touch $@
 
-## crash-test: the crash harness alone (README, "Crash testing"), as root. KILLS (default 20) kills; SEED replays
-##       a printed seed: make crash-test KILLS=200 SEED=1234
+## crash-test: the crash harness alone (README, "Crash testing"), as root: every layout and access type, KILLS (default
+##       20) kills each; LAYOUT=<label>[,<label>...] picks layouts (dir, ext4-image, xfs-image, block-image,
+##       subvolume, nfs); SEED replays a printed seed: make crash-test LAYOUT=subvolume KILLS=200 SEED=1234
 KILLS ?= 20
 crash-test:
 	@jdk=$$(hack/find-jdk.sh) && JAVA_HOME=$$jdk $(MVNW) -pl driver -am test -Dtest=CrashHarnessTest \
-	  -Dsurefire.failIfNoSpecifiedTests=false -Dordinal.crash.kills=$(KILLS) $(if $(SEED),-Dordinal.crash.seed=$(SEED))
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dordinal.crash.kills=$(KILLS) $(if $(SEED),-Dordinal.crash.seed=$(SEED)) \
+	  $(if $(LAYOUT),-Dordinal.crash.layouts=$(LAYOUT))
 
 ## check-docs: every command printed in README.md and BENCHMARKS.md, run or checked (hack/check-docs-commands.sh).
 check-docs:

@@ -45,7 +45,7 @@ classify() {
     "make test") echo "make-plan CI runs make test itself, just before this check" ;;
     "make build loadclient") echo "run" ;;
     "make load "*) echo "run-with-driver" ;;
-    "make crash-test"*) echo "long make-plan the full crash run takes tens of minutes; make test runs it with 20 kills" ;;
+    "make crash-test"*) echo "long make-plan the full crash run takes tens of minutes; make test runs it with 3 kills per layout" ;;
     "make bench-allocator"*) echo "long make-plan JMH runs of minutes" ;;
     "hack/bench-driver.sh "*) echo "long static a 25 s benchmark each" ;;
     "make bench-compare") echo "make-plan needs the reference driver, whose Go module the module proxy here refuses (BENCHMARKS.md)" ;;

@@ -43,14 +43,18 @@ final class CrashingDriver implements AutoCloseable {
     /** Where a kill landed when it did not land inside a call. */
     static final String BETWEEN_CALLS = "(between calls)";
     static final String STARTUP = "(start-up recovery)";
-    /** The calls that must have been interrupted at least once for a run to count. */
-    static final Set<String> MUST_INTERRUPT = Set.of("CreateVolume", "NodeStageVolume", "CreateSnapshot");
+    /** From this many kills on, a run is long: it must interrupt every call of its must-list, past its budget. */
+    static final int COVER_ALL_FROM = 20;
 
     private final Path root;
     private final Path socket;
     private final Path disk;
     private final Path logDir;
     private final long diskMiB;
+    /** The NFS export's directory, or null when the driver serves no NFS. */
+    private final Path nfsExport;
+    /** The calls (by the names the harness gives them) that must have been interrupted at least once. */
+    private final Set<String> mustInterrupt;
     private final Random kills;
     private final int killBudget;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -70,7 +74,10 @@ final class CrashingDriver implements AutoCloseable {
     /** One event loop for every channel: the driver's restarts need new channels, not new threads. */
     private final EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
 
-    CrashingDriver(Path root, Path disk, long diskMiB, Path logDir, long seed, int killBudget) {
+    CrashingDriver(Path root, Path disk, long diskMiB, Path nfsExport, Set<String> mustInterrupt, Path logDir,
+            long seed, int killBudget) {
+        this.nfsExport = nfsExport;
+        this.mustInterrupt = Set.copyOf(mustInterrupt);
         this.root = root;
         this.socket = root.resolve("csi.sock");
         this.disk = disk;
@@ -106,8 +113,12 @@ final class CrashingDriver implements AutoCloseable {
         return new TreeMap<>(landed);
     }
 
+    Set<String> mustInterrupt() {
+        return mustInterrupt;
+    }
+
     boolean everyRequiredCallInterrupted() {
-        return MUST_INTERRUPT.stream().allMatch(rpc -> landed.getOrDefault(rpc, 0) > 0);
+        return mustInterrupt.stream().allMatch(rpc -> landed.getOrDefault(rpc, 0) > 0);
     }
 
     /** Starts the driver; after a kill, sometimes kills it again during its start-up recovery (seeded). */
@@ -142,9 +153,13 @@ final class CrashingDriver implements AutoCloseable {
         int unanswered = 0;
         while (true) {
             // Until a kill has landed inside each of the calls that must be interrupted, those are favoured.
-            boolean mustCover = MUST_INTERRUPT.contains(rpc) && landed.getOrDefault(rpc, 0) == 0;
+            // A long run goes past its budget for them (the harness stops it once they are covered); a short run
+            // never does, and spreads its few kills thinner, over more of its calls.
+            boolean mustCover = mustInterrupt.contains(rpc) && landed.getOrDefault(rpc, 0) == 0;
+            boolean longRun = killBudget >= COVER_ALL_FROM;
+            double chance = longRun ? (mustCover ? 0.6 : 0.3) : (mustCover ? 0.3 : 0.1);
             PendingKill killer = null;
-            if ((budgetLeft() || mustCover) && kills.nextDouble() < (mustCover ? 0.6 : 0.3)) {
+            if ((budgetLeft() || longRun && mustCover) && kills.nextDouble() < chance) {
                 double usual = usualMillis.getOrDefault(rpc, 30.0);
                 long delayMicros = (long) (kills.nextDouble() * (mustCover ? 0.9 : 1.3) * usual * 1000);
                 killer = new PendingKill();
@@ -286,6 +301,9 @@ final class CrashingDriver implements AutoCloseable {
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), DriverProcess.class.getName(),
                 socketPath.toString(), diskPath.toString(), Long.toString(diskMiB), root.toString(),
                 root.resolve("state").toString()));
+        if (nfsExport != null) {
+            argv.add(nfsExport.toString());
+        }
         return argv;
     }
 

@@ -38,6 +38,64 @@ final class Pod {
         });
     }
 
+    /**
+     * Room for one acknowledged write on a raw block volume: a 4-byte length, then the bytes. A pod with a block
+     * volume has no files; its writes are numbered slots at fixed offsets, and zeros (never written) end them.
+     */
+    static final int SLOT_BYTES = 128 * 1024;
+
+    /** Writes slot {@code slot} of the block device at {@code device} and fsyncs the device. */
+    static void writeSlotAndSync(Path device, int slot, byte[] content) {
+        if (content.length > SLOT_BYTES - Integer.BYTES) {
+            throw new IllegalArgumentException(content.length + " bytes do not fit a slot");
+        }
+        bounded("write of slot " + slot + " into " + device, () -> {
+            try (FileChannel ch = FileChannel.open(device, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.allocate(Integer.BYTES + content.length);
+                buffer.putInt(content.length).put(content).flip();
+                long offset = (long) slot * SLOT_BYTES;
+                while (buffer.hasRemaining()) {
+                    offset += ch.write(buffer, offset);
+                }
+                ch.force(true);
+            }
+            return null;
+        });
+    }
+
+    /** The slots written on the block device at {@code device}, named {@code slot-<n>}, up to the first empty one. */
+    static Map<String, byte[]> slots(Path device) {
+        return bounded("read of " + device, () -> {
+            Map<String, byte[]> found = new TreeMap<>();
+            try (FileChannel ch = FileChannel.open(device, StandardOpenOption.READ)) {
+                for (int slot = 0; ; slot++) {
+                    ByteBuffer length = ByteBuffer.allocate(Integer.BYTES);
+                    if (ch.read(length, (long) slot * SLOT_BYTES) < Integer.BYTES) {
+                        break; // the end of the device
+                    }
+                    int bytes = length.flip().getInt();
+                    if (bytes == 0) {
+                        break;
+                    }
+                    if (bytes < 0 || bytes > SLOT_BYTES - Integer.BYTES) {
+                        throw new IOException("slot " + slot + " of " + device + " holds a torn length " + bytes);
+                    }
+                    ByteBuffer content = ByteBuffer.allocate(bytes);
+                    long offset = (long) slot * SLOT_BYTES + Integer.BYTES;
+                    while (content.hasRemaining() && ch.read(content, offset + content.position()) > 0) {
+                        // read on until the slot's bytes are all in
+                    }
+                    found.put(slotName(slot), content.array());
+                }
+            }
+            return found;
+        });
+    }
+
+    static String slotName(int slot) {
+        return String.format("slot-%04d", slot);
+    }
+
     /** The regular files at the top of the volume (lost+found and other directories aside), by name. */
     static Map<String, byte[]> files(Path target) {
         return bounded("read of " + target, () -> {
