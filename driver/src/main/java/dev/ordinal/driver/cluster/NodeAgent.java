@@ -42,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -110,10 +111,10 @@ public final class NodeAgent implements AutoCloseable {
         // queue reads these fields, so they are set before any event can arrive.
         volumeInformer = client.resources(OrdinalVolume.class).withLabel(OrdinalVolume.NODE_LABEL, label)
                 .runnableInformer(resync.toMillis());
-        volumeInformer.addEventHandler(handler("OrdinalVolume", this::reconcileVolume));
+        volumeInformer.addEventHandler(handler("OrdinalVolume", NodeAgent::settled, this::reconcileVolume));
         snapshotInformer = client.resources(OrdinalSnapshot.class).withLabel(OrdinalVolume.NODE_LABEL, label)
                 .runnableInformer(resync.toMillis());
-        snapshotInformer.addEventHandler(handler("OrdinalSnapshot", this::reconcileSnapshot));
+        snapshotInformer.addEventHandler(handler("OrdinalSnapshot", NodeAgent::settled, this::reconcileSnapshot));
         volumeInformer.run();
         snapshotInformer.run();
         timer.scheduleWithFixedDelay(this::housekeeping, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
@@ -153,19 +154,30 @@ public final class NodeAgent implements AutoCloseable {
         if (!wanted.id().node().equals(node.value())) {
             return;
         }
-        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
-        OrdinalVolume.Status status = resource.getStatus();
         // Nothing to do is decided without the lock, so a resync never makes a node RPC wait or fail.
-        if (deleting ? !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)
-                : status != null && Resources.READY.equals(status.phase)
-                        && status.actualSizeBytes >= wanted.capacity().bytes()) {
+        if (settled(resource)) {
             return;
         }
+        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
         if (deleting && !Resources.deletionRequested(resource)) {
             refuseDeletion(resource, "volume " + wanted.id());
             return;
         }
         underLock(wanted.id().toString(), deleting, () -> delete(resource, wanted), () -> make(resource, wanted));
+    }
+
+    /**
+     * Nothing for the agent to do: deleting and its data already gone (no finalizer left), or made at its size.
+     * Read from the resource alone, so the informer's thread can tell it before queuing anything: the agent's
+     * own status write comes back as an update, and a resync repeats every resource, both settled.
+     */
+    static boolean settled(OrdinalVolume resource) {
+        if (resource.getMetadata().getDeletionTimestamp() != null) {
+            return !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER);
+        }
+        OrdinalVolume.Status status = resource.getStatus();
+        return status != null && Resources.READY.equals(status.phase) && resource.getSpec() != null
+                && status.actualSizeBytes >= resource.getSpec().sizeBytes;
     }
 
     /** The work on one volume or snapshot, under the lock a node RPC on the same id takes. */
@@ -234,16 +246,23 @@ public final class NodeAgent implements AutoCloseable {
         if (!wanted.id().node().equals(node.value())) {
             return;
         }
-        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
-        if (deleting ? !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER)
-                : resource.getStatus() != null && resource.getStatus().readyToUse) {
+        if (settled(resource)) {
             return;
         }
+        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
         if (deleting && !Resources.deletionRequested(resource)) {
             refuseDeletion(resource, "snapshot " + wanted.id());
             return;
         }
         underLock(wanted.id().toString(), deleting, () -> delete(resource, wanted), () -> make(resource, wanted));
+    }
+
+    /** As for a volume: deleting with its data gone, or ready. */
+    static boolean settled(OrdinalSnapshot resource) {
+        if (resource.getMetadata().getDeletionTimestamp() != null) {
+            return !resource.getMetadata().getFinalizers().contains(OrdinalVolume.FINALIZER);
+        }
+        return resource.getStatus() != null && resource.getStatus().readyToUse;
     }
 
     private void delete(OrdinalSnapshot resource, SnapshotRecord wanted) {
@@ -521,8 +540,13 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Records which resource changed; the work runs on {@link AgentWork}'s threads, never on the informer's. */
-    private <T extends HasMetadata> ResourceEventHandler<T> handler(String kind,
+    /**
+     * Records which resource changed; the work runs on {@link AgentWork}'s threads, never on the informer's. A
+     * change that leaves the resource {@code settled} queues nothing: half the events (the echo of each status the
+     * agent writes, every resync) would otherwise each cost a hand-off to a worker that then finds nothing to do,
+     * on the path of the next volume's work. Work already queued for the key still runs and reads the latest state.
+     */
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(String kind, Predicate<T> settled,
             Consumer<String> reconcile) {
         return new ResourceEventHandler<>() {
             @Override
@@ -541,6 +565,9 @@ public final class NodeAgent implements AutoCloseable {
             }
 
             private void queue(T resource) {
+                if (settled.test(resource)) {
+                    return;
+                }
                 String key = Cache.metaNamespaceKeyFunc(resource);
                 work.submit(kind + " " + key, () -> reconcile.accept(key));
             }
