@@ -6,6 +6,7 @@ import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
+import dev.ordinal.driver.backend.ControllerBackend;
 import dev.ordinal.driver.backend.ControllerRouter;
 import dev.ordinal.driver.backend.NodeRouter;
 import dev.ordinal.driver.cluster.ClusterClaims;
@@ -14,6 +15,7 @@ import dev.ordinal.driver.cluster.ClusterSnapshots;
 import dev.ordinal.driver.cluster.ClusterVolumes;
 import dev.ordinal.driver.cluster.NodeAgent;
 import dev.ordinal.driver.cluster.NodeDirectory;
+import dev.ordinal.driver.cluster.WriteFence;
 import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
@@ -23,6 +25,8 @@ import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.leadership.LeaderGate;
+import dev.ordinal.driver.leadership.ProvisionerLease;
 import dev.ordinal.driver.nfs.NfsController;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
@@ -99,6 +103,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                 claims = Optional.of(clusterClaims);
             }
             Allocator allocator = new Allocator();
+            Optional<ProvisionerLease> lease = Optional.empty();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
                     settings.defaultVolumeSize(), Clock.systemUTC(), new ClaimAdmission(claims));
             nfsVolumes.recover();
@@ -107,7 +112,11 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                 // and every OrdinalVolume and OrdinalSnapshot.
                 ClusterSettings cluster = settings.cluster().get();
                 NodeDirectory nodes = new NodeDirectory(cluster.client(), allocator);
-                inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout()),
+                lease = cluster.leaderElection().map(election -> new ProvisionerLease(cluster.client(),
+                        election.namespace(), election.lease(), election.identity(), election.validity(),
+                        Clock.systemUTC()));
+                inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout(),
+                        lease.map(DriverAssembly::fence).orElse(WriteFence.NONE)),
                         new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);
                 Inventory counted = inventory;
                 background.add(nodes.onJoin(counted::recount).start());
@@ -126,8 +135,16 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
             SnapshotService snapshotService = new SnapshotService(inventory, settings.locks(), Clock.systemUTC());
             metrics.watchController(settings.node(), volumes, allocator, volumeService, snapshotService);
             // The local backend is the default; each other backend is one entry, recognized by its parameters and ids.
-            ControllerRouter backends = new ControllerRouter(new LocalController(volumeService, snapshotService),
-                    List.of(new NfsController(nfsVolumes)));
+            ControllerBackend local = new LocalController(volumeService, snapshotService);
+            ControllerBackend nfs = new NfsController(nfsVolumes);
+            if (lease.isPresent()) {
+                // Two replicas: only the one whose pod holds csi-provisioner's Lease places and deletes, from a
+                // model rebuilt when its term begins (leadership/LeaderGate).
+                LeaderGate gate = new LeaderGate(lease.get(), inventory::resync);
+                local = gate.guard(local);
+                nfs = gate.guard(nfs);
+            }
+            ControllerRouter backends = new ControllerRouter(local, List.of(nfs));
             services.add(new ControllerService(backends));
         }
         if (settings.mode().node() && (!settings.mode().controller() || settings.cluster().isPresent())) {
@@ -166,6 +183,21 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,
                 Optional.ofNullable(nfsNode), List.copyOf(background));
+    }
+
+    /** The fence of the stores' placing and deleting writes: a fresh enough read of the Lease naming this pod. */
+    private static WriteFence fence(ProvisionerLease lease) {
+        return new WriteFence() {
+            @Override
+            public void beforeWrite(String what) {
+                lease.requireLeading(what);
+            }
+
+            @Override
+            public Optional<String> identity() {
+                return Optional.of(lease.identity());
+            }
+        };
     }
 
     /** Stops the informers and timers of cluster mode. */

@@ -2,6 +2,7 @@ package dev.ordinal.driver.cluster;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Cluster mode: volumes are OrdinalVolume resources between the controller and the node agents.
@@ -9,6 +10,19 @@ import java.time.Duration;
  * @param readyTimeout how long the controller waits for a node agent within one RPC before answering ABORTED
  * @param resync how often a node agent re-reads every resource and reports its disks
  * @param orphanGrace how long a volume no resource references is kept before the node agent deletes it
+ * @param leaderElection with several controller replicas: the Lease that says which one places and deletes
  */
-public record ClusterSettings(KubernetesClient client, Duration readyTimeout, Duration resync, Duration orphanGrace) {
+public record ClusterSettings(KubernetesClient client, Duration readyTimeout, Duration resync, Duration orphanGrace,
+        Optional<LeaderElection> leaderElection) {
+
+    public ClusterSettings(KubernetesClient client, Duration readyTimeout, Duration resync, Duration orphanGrace) {
+        this(client, readyTimeout, resync, orphanGrace, Optional.empty());
+    }
+
+    /**
+     * csi-provisioner's Lease ({@code namespace/lease}), this replica's identity in it (its pod name), and how long
+     * after its last renewal a Lease held by this pod still counts as held (at most csi-provisioner's renew deadline).
+     */
+    public record LeaderElection(String namespace, String lease, String identity, Duration validity) {
+    }
 }
