@@ -111,6 +111,25 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL at once, and never started again: a container whose node died. */
+    void kill() {
+        Process process;
+        synchronized (this) {
+            closed = true;
+            process = this.process;
+        }
+        process.destroyForcibly();
+    }
+
+    /** SIGSTOP (frozen: no instruction runs, nothing is answered, timers stop) or SIGCONT; an argument array. */
+    void signal(String signal) {
+        Command.check(List.of("kill", "-" + signal, Long.toString(process.pid())), Map.of(), null);
+    }
+
     @Override
     public void close() {
         Process process;
