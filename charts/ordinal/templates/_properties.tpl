@@ -8,6 +8,7 @@ ordinal.cluster.ready-timeout={{ .Values.controller.readyTimeout }}
 {{/* Only the pod whose csi-provisioner holds its Lease (named after the driver) places and deletes. */}}
 ordinal.cluster.leader-election.lease={{ include "ordinal.provisionerLease" . }}
 ordinal.cluster.leader-election.renew-deadline={{ .Values.controller.leaderElection.renewDeadline }}
+ordinal.cluster.leader-election.provisioner-metrics=http://127.0.0.1:{{ include "ordinal.provisionerMetricsPort" . }}/metrics
 ordinal.default-volume-size={{ .Values.controller.defaultVolumeSize }}
 {{- with include "ordinal.controllerExports" . }}
 ordinal.nfs.exports={{ . }}
@@ -58,4 +59,9 @@ ordinal.controller.resync={{ .Values.controller.companion.resync }}
 {{/* csi-provisioner's Lease: the driver's name with every character but letters, digits and '-' made '-'. */}}
 {{- define "ordinal.provisionerLease" -}}
 {{- regexReplaceAll "[^a-zA-Z0-9-]" "ordinal.csi.dev" "-" -}}
+{{- end }}
+
+{{/* Where csi-provisioner serves its metrics, on the controller pod's loopback only. */}}
+{{- define "ordinal.provisionerMetricsPort" -}}
+9812
 {{- end }}

@@ -127,6 +127,10 @@ class ChartBehaviourTest {
         Properties config = properties(rendered.one(ConfigMap.class, "ordinal-controller"), "driver.properties");
         assertEquals("ordinal-csi-dev", config.getProperty("ordinal.cluster.leader-election.lease"));
         assertEquals("7s", config.getProperty("ordinal.cluster.leader-election.renew-deadline"));
+        // The provisioner's gauge tells the driver which Lease holder is its own pod's provisioner.
+        assertTrue(Rendered.container(pod, "csi-provisioner").getArgs().contains("--http-endpoint=127.0.0.1:9812"));
+        assertEquals("http://127.0.0.1:9812/metrics",
+                config.getProperty("ordinal.cluster.leader-election.provisioner-metrics"));
 
         Rendered single = Rendered.of(null, List.of("--set", "controller.replicas=1"));
         assertEquals(List.of(), single.kind("PodDisruptionBudget"), "no budget for one pod: it would block drains");

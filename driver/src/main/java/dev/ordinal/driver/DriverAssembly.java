@@ -26,6 +26,7 @@ import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.host.CreatedPaths;
 import dev.ordinal.driver.leadership.LeaderGate;
+import dev.ordinal.driver.leadership.ProvisionerMetrics;
 import dev.ordinal.driver.leadership.ProvisionerLease;
 import dev.ordinal.driver.nfs.NfsController;
 import dev.ordinal.driver.nfs.NfsNodeService;
@@ -113,8 +114,9 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                 ClusterSettings cluster = settings.cluster().get();
                 NodeDirectory nodes = new NodeDirectory(cluster.client(), allocator);
                 lease = cluster.leaderElection().map(election -> new ProvisionerLease(cluster.client(),
-                        election.namespace(), election.lease(), election.identity(), election.validity(),
-                        Clock.systemUTC()));
+                        election.namespace(), election.lease(), election.pod(), election.validity(),
+                        Clock.systemUTC(), new ProvisionerMetrics(election.provisionerMetrics())).start());
+                lease.ifPresent(background::add);
                 inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout(),
                         lease.map(DriverAssembly::fence).orElse(WriteFence.NONE)),
                         new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);
@@ -195,7 +197,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
 
             @Override
             public Optional<String> identity() {
-                return Optional.of(lease.identity());
+                return Optional.of(lease.pod());
             }
         };
     }

@@ -98,8 +98,15 @@ public interface DriverConfig {
         /** The Lease's namespace; POD_NAMESPACE in the environment when not set. */
         Optional<String> namespace();
 
-        /** This replica's identity in the Lease, its pod's name; POD_NAME in the environment when not set. */
+        /** This replica's pod, recorded on what it places; POD_NAME in the environment when not set. */
         Optional<String> identity();
+
+        /**
+         * Where this pod's csi-provisioner serves its metrics (--http-endpoint), whose leader-election gauge tells
+         * which Lease holder it is.
+         */
+        @WithDefault("http://127.0.0.1:9812/metrics")
+        String provisionerMetrics();
 
         /** How long after its last renewal this pod's Lease still counts as held: csi-provisioner's renew deadline. */
         @WithDefault("10s")

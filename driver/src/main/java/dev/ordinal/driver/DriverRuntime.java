@@ -86,7 +86,7 @@ public class DriverRuntime {
                 .orElseThrow(() -> new IllegalArgumentException("ordinal.cluster.leader-election.lease is set but "
                         + "neither ordinal.cluster.leader-election.identity nor POD_NAME is (the pod's name)"));
         return Optional.of(new ClusterSettings.LeaderElection(namespace, lease.get(), identity,
-                config.renewDeadline()));
+                java.net.URI.create(config.provisionerMetrics()), config.renewDeadline()));
     }
 
     void start(@Observes StartupEvent event) throws IOException {

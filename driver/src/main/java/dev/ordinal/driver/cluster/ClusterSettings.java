@@ -20,9 +20,11 @@ public record ClusterSettings(KubernetesClient client, Duration readyTimeout, Du
     }
 
     /**
-     * csi-provisioner's Lease ({@code namespace/lease}), this replica's identity in it (its pod name), and how long
-     * after its last renewal a Lease held by this pod still counts as held (at most csi-provisioner's renew deadline).
+     * csi-provisioner's Lease ({@code namespace/lease}), this replica's pod, where this pod's csi-provisioner says
+     * whether it leads (its metrics), and how long after its last renewal the Lease still counts as held (at most
+     * csi-provisioner's renew deadline).
      */
-    public record LeaderElection(String namespace, String lease, String identity, Duration validity) {
+    public record LeaderElection(String namespace, String lease, String pod, java.net.URI provisionerMetrics,
+            Duration validity) {
     }
 }

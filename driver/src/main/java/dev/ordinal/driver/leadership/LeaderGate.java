@@ -52,7 +52,7 @@ public final class LeaderGate {
     /** Whether this replica leads now (a fresh read of the Lease when the last one is no longer good). */
     public boolean leading() {
         try {
-            return lease.current().ours(lease.identity());
+            return lease.leading(lease.current());
         } catch (RuntimeException e) {
             return false;
         }
@@ -77,7 +77,7 @@ public final class LeaderGate {
     private String leadingTerm() {
         try {
             ProvisionerLease.Reading reading = lease.current();
-            return reading.ours(lease.identity()) ? reading.term() : "";
+            return lease.leading(reading) ? reading.term() : "";
         } catch (RuntimeException e) {
             return "";
         }
@@ -92,7 +92,7 @@ public final class LeaderGate {
             long started = System.nanoTime();
             rebuild.run();
             servedTerm = term;
-            LOG.infof("identity=%s term=%s model rebuilt from the cluster's records in %d ms", lease.identity(),
+            LOG.infof("pod=%s term=%s model rebuilt from the cluster's records in %d ms", lease.pod(),
                     term.isEmpty() ? "(not leading)" : term, (System.nanoTime() - started) / 1_000_000);
         } finally {
             model.writeLock().unlock();

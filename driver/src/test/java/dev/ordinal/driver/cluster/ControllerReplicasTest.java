@@ -56,8 +56,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Two controller replicas of the driver on one cluster (Quarkus' Kubernetes test server in CRUD mode, node agents
  * in this JVM), with the Lease csi-provisioner holds written here as the provisioner of one pod or the other would
- * write it: only the replica of the holder's pod places and deletes, the other answers UNAVAILABLE naming the
- * holder; a replica whose term begins decides from what the other placed meanwhile, not from its start; and one
+ * write it (a random identity, renewed every quarter second), and each pod's provisioner's leader-election gauge
+ * served over HTTP as csi-provisioner serves it: only the replica of the holder's pod places and deletes, the other
+ * answers UNAVAILABLE naming the holder; a replica whose term begins decides from what the other placed meanwhile, not from its start; and one
  * whose Lease was not renewed in time (frozen, cut off) writes nothing.
  */
 @QuarkusTest
@@ -78,6 +79,9 @@ class ControllerReplicasTest {
     private ControllerGrpc.ControllerBlockingStub podA;
     private ControllerGrpc.ControllerBlockingStub podB;
     private Provisioners provisioners;
+    /** csi-provisioner's identities in the Lease: its start time, a random number, the driver name. */
+    private static final String PROVISIONER_A = "1796688358966-7822-ordinal.csi.dev";
+    private static final String PROVISIONER_B = "1796688359012-4410-ordinal.csi.dev";
 
     @BeforeEach
     void start() throws Exception {
@@ -88,10 +92,10 @@ class ControllerReplicasTest {
         }
         provisioners = new Provisioners(server.createClient());
         running.add(provisioners);
-        provisioners.lead("ctrl-a");
+        provisioners.lead(PROVISIONER_A);
         // Both replicas start (and load their models) before anything is placed.
-        podA = replica("ctrl-a");
-        podB = replica("ctrl-b");
+        podA = replica("ctrl-a", provisioners.metrics(PROVISIONER_A));
+        podB = replica("ctrl-b", provisioners.metrics(PROVISIONER_B));
         await().atMost(Duration.ofSeconds(20)).until(() -> capacity(podA) == 2 * 100 * MIB
                 && capacity(podB) == 2 * 100 * MIB);
     }
@@ -117,7 +121,7 @@ class ControllerReplicasTest {
     void onlyTheReplicaOfTheLeaseHoldersPodPlacesTheOtherAnswersUnavailableNamingTheHolder() {
         String refused = assertStatus(Status.Code.UNAVAILABLE, () -> podB.createVolume(pinned("v1", 10 * MIB,
                 "node-a")));
-        assertTrue(refused.contains("ctrl-b") && refused.contains("held by ctrl-a"), refused);
+        assertTrue(refused.contains("ctrl-b") && refused.contains("held by " + PROVISIONER_A), refused);
         assertEquals(List.of(), server.createClient().resources(OrdinalVolume.class).list().getItems());
 
         Volume placed = podA.createVolume(pinned("v1", 10 * MIB, "node-a")).getVolume();
@@ -132,12 +136,15 @@ class ControllerReplicasTest {
     void aReplicaWhoseTermBeginsPlacesAndDeletesFromWhatTheOtherPlacedMeanwhile() {
         Volume big = podA.createVolume(pinned("big", 90 * MIB, "node-a")).getVolume();
         // ctrl-a's pod is gone: its provisioner no longer renews, and ctrl-b's takes the Lease over once it expired.
-        provisioners.takeOver("ctrl-b");
+        provisioners.takeOver(PROVISIONER_B);
 
         // ctrl-b loaded its model before "big" existed: from that model node-a would have room for 20 MiB more.
-        String full = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> podB.createVolume(pinned("more", 20 * MIB,
-                "node-a")));
-        assertTrue(full.contains("10 MiB") && full.contains("20 MiB"), full);
+        // (Once its driver has seen its provisioner's gauge say it leads: within half a second.)
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            String full = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> podB.createVolume(pinned("more",
+                    20 * MIB, "node-a")));
+            assertTrue(full.contains("10 MiB") && full.contains("20 MiB"), full);
+        });
         // ... and it would answer OK to deleting a volume it never heard of, leaving the data.
         podB.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(big.getVolumeId()).build());
         assertFalse(Files.exists(dataOf(big)));
@@ -146,7 +153,7 @@ class ControllerReplicasTest {
         // ctrl-a's driver is still running (only its provisioner stopped): it knows it no longer leads.
         String refused = assertStatus(Status.Code.UNAVAILABLE, () -> podA.createVolume(pinned("late", 10 * MIB,
                 "node-b")));
-        assertTrue(refused.contains("held by ctrl-b"), refused);
+        assertTrue(refused.contains("held by " + PROVISIONER_B), refused);
         assertEquals(null, resourceNamed("late"));
     }
 
@@ -160,7 +167,7 @@ class ControllerReplicasTest {
                 .isAfter(lastRenewal.plus(RENEW_DEADLINE)));
         String refused = assertStatus(Status.Code.UNAVAILABLE, () -> podA.createVolume(pinned("after", 10 * MIB,
                 "node-a")));
-        assertTrue(refused.contains("not the leader") && refused.contains("held by ctrl-a"), refused);
+        assertTrue(refused.contains("not the leader") && refused.contains("held by " + PROVISIONER_A), refused);
         assertEquals(null, resourceNamed("after"));
     }
 
@@ -177,12 +184,36 @@ class ControllerReplicasTest {
         private volatile java.time.Instant lastRenewal = java.time.Instant.EPOCH;
         private int transitions;
         private java.util.concurrent.ScheduledFuture<?> renewal;
+        /** The provisioners that believe they lead (a frozen one goes on believing). */
+        private final java.util.Set<String> believers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final List<com.sun.net.httpserver.HttpServer> servers = new ArrayList<>();
 
         Provisioners(KubernetesClient client) {
             this.client = client;
         }
 
+        /**
+         * The provisioner's diagnostics endpoint, as its pod's driver reads it: the leader-election gauge is 1 while
+         * that provisioner believes it leads (a frozen one still does).
+         */
+        java.net.URI metrics(String identity) throws java.io.IOException {
+            com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            http.createContext("/metrics", exchange -> {
+                byte[] body = ("# TYPE leader_election_master_status gauge\n"
+                        + "leader_election_master_status{name=\"\"} " + (believers.contains(identity) ? 1 : 0)
+                        + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            http.start();
+            servers.add(http);
+            return java.net.URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/metrics");
+        }
+
         synchronized void lead(String identity) {
+            believers.add(identity);
             holder = identity;
             write(ZonedDateTime.now(ZoneOffset.UTC), true);
             renewal = renewing.scheduleWithFixedDelay(() -> write(ZonedDateTime.now(ZoneOffset.UTC), false), 250,
@@ -196,8 +227,10 @@ class ControllerReplicasTest {
             return lastRenewal;
         }
 
+        /** The holder's pod is gone: its provisioner no longer renews, nor says it leads. */
         void takeOver(String identity) {
             java.time.Instant last = freeze();
+            believers.remove(holder);
             await().atMost(Duration.ofSeconds(20)).until(() -> java.time.Instant.now()
                     .isAfter(last.plus(LEASE_DURATION)));
             synchronized (this) {
@@ -227,12 +260,15 @@ class ControllerReplicasTest {
         @Override
         public void close() {
             renewing.shutdownNow();
+            servers.forEach(server -> server.stop(0));
         }
     }
 
-    private ControllerGrpc.ControllerBlockingStub replica(String pod) throws Exception {
+    private ControllerGrpc.ControllerBlockingStub replica(String pod, java.net.URI provisionerMetrics)
+            throws Exception {
         DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.CONTROLLER, pod, List.of(),
-                Optional.of(new ClusterSettings.LeaderElection(NAMESPACE, LEASE, pod, RENEW_DEADLINE))));
+                Optional.of(new ClusterSettings.LeaderElection(NAMESPACE, LEASE, pod, provisionerMetrics,
+                        RENEW_DEADLINE))));
         running.add(assembly);
         String name = InProcessServerBuilder.generateName();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name);

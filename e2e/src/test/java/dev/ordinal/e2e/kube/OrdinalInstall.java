@@ -266,6 +266,11 @@ final class OrdinalInstall {
         Map<String, String> driverEnv = new LinkedHashMap<>(environment(driver, object));
         driverEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + driverProperties);
         driverEnv.put("KUBECONFIG", controllerKubeconfig.toString());
+        // The pods share this machine's loopback: each provisioner's metrics on a port of its own, where its own
+        // pod's driver reads them.
+        int provisionerMetrics = ControlPlane.freePort();
+        driverEnv.put("ORDINAL_CLUSTER_LEADER_ELECTION_PROVISIONER_METRICS",
+                "http://127.0.0.1:" + provisionerMetrics + "/metrics");
         try {
             Files.deleteIfExists(pod.socket());
         } catch (IOException e) {
@@ -281,7 +286,8 @@ final class OrdinalInstall {
             Container container = container(controllerSpec, sidecar);
             List<String> argv = new ArrayList<>();
             argv.add(tools.path(sidecar.toUpperCase().replace('-', '_')).toString());
-            argv.addAll(arguments(container, object, pod.socket()));
+            arguments(container, object, pod.socket()).forEach(arg -> argv.add(arg.startsWith("--http-endpoint=")
+                    ? "--http-endpoint=127.0.0.1:" + provisionerMetrics : arg));
             argv.add("--kubeconfig=" + controllerKubeconfig);
             pod.containers.add(cluster.startRestarting(processName(sidecar, index), pod.inPodUts(argv),
                     environment(container, object)));

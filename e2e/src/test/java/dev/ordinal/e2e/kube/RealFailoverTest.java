@@ -40,9 +40,10 @@ import org.junit.jupiter.api.Test;
  * OrdinalVolume names, and a frozen leader writes no OrdinalVolume after the other pod took its Lease over (the
  * API server's record: each OrdinalVolume names the replica that placed it, with the server's creation time).
  *
- * <p>Counts: {@code -Dordinal.e2e.failover.claims} (storm, default 100) and {@code -Dordinal.e2e.failover.scale}
- * (scale-down, default 50); {@code -Dordinal.e2e.failover.max-seconds} bounds kill to the next CreateVolume
- * (default 20, the issue's target). Each test leaves both pods running (a killed one is started again).
+ * <p>Counts: {@code -Dordinal.e2e.failover.claims} (storm, default 40) and {@code -Dordinal.e2e.failover.scale}
+ * (scale-down, default 20), smaller than the issue's 100 and 50 so that `make e2e` finishes on a shared two-core
+ * machine; raise them on a bigger one. {@code -Dordinal.e2e.failover.max-seconds} bounds kill to the next
+ * CreateVolume (default 20, the issue's target). Each test leaves both pods running (a killed one is started again).
  */
 class RealFailoverTest extends AgainstRealCluster {
 
@@ -50,8 +51,8 @@ class RealFailoverTest extends AgainstRealCluster {
     private static final String PROVISIONER_LEASE = "ordinal-csi-dev";
     private static final String PLACED_BY = "ordinal.csi.dev/placed-by";
     private static final Duration LONG = Duration.ofMinutes(15);
-    private static final int CLAIMS = Integer.getInteger("ordinal.e2e.failover.claims", 100);
-    private static final int SCALE = Integer.getInteger("ordinal.e2e.failover.scale", 50);
+    private static final int CLAIMS = Integer.getInteger("ordinal.e2e.failover.claims", 40);
+    private static final int SCALE = Integer.getInteger("ordinal.e2e.failover.scale", 20);
     private static final long MAX_SECONDS = Long.getLong("ordinal.e2e.failover.max-seconds", 20);
 
     /** When the test first saw each PersistentVolume, and when each went. */
