@@ -262,15 +262,21 @@ final class OrdinalInstall {
     private void startContainers(ControllerPod pod) {
         Pod object = pod.object;
         int index = pod.index;
+        // The pods share this machine's loopback: each provisioner's metrics on a port of its own, where its own
+        // pod's driver reads them (the ConfigMap's settings with that port; a file setting outranks the
+        // environment here).
+        int provisionerMetrics = ControlPlane.freePort();
+        Path podProperties = driverProperties.resolveSibling("driver-" + (index + 1) + ".properties");
+        try {
+            ControlPlane.write(podProperties, Files.readString(driverProperties).replace("127.0.0.1:9812/",
+                    "127.0.0.1:" + provisionerMetrics + "/"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         Container driver = container(controllerSpec, "ordinal-driver");
         Map<String, String> driverEnv = new LinkedHashMap<>(environment(driver, object));
-        driverEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + driverProperties);
+        driverEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + podProperties);
         driverEnv.put("KUBECONFIG", controllerKubeconfig.toString());
-        // The pods share this machine's loopback: each provisioner's metrics on a port of its own, where its own
-        // pod's driver reads them.
-        int provisionerMetrics = ControlPlane.freePort();
-        driverEnv.put("ORDINAL_CLUSTER_LEADER_ELECTION_PROVISIONER_METRICS",
-                "http://127.0.0.1:" + provisionerMetrics + "/metrics");
         try {
             Files.deleteIfExists(pod.socket());
         } catch (IOException e) {
