@@ -72,6 +72,7 @@ final class OrdinalInstall {
         private final List<ChildProcess> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile ChildProcess companion;
         private volatile IntFunction<ChildProcess> restartCompanion;
+        private volatile URI provisionerMetrics;
 
         private final Pod object;
         private final int index;
@@ -99,6 +100,25 @@ final class OrdinalInstall {
 
         void kill() {
             containers.forEach(ChildProcess::kill);
+        }
+
+        /**
+         * Whether this pod's csi-provisioner says it leads (its leader-election gauge, as the pod's driver reads it;
+         * the Lease names it by a random identity, not by its pod).
+         */
+        boolean provisionerLeads() {
+            try {
+                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        provisionerMetrics).timeout(java.time.Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return response.body().lines().anyMatch(l -> l.startsWith("leader_election_master_status")
+                        && l.endsWith(" 1"));
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         void freeze() {
@@ -266,6 +286,7 @@ final class OrdinalInstall {
         // pod's driver reads them (the ConfigMap's settings with that port; a file setting outranks the
         // environment here).
         int provisionerMetrics = ControlPlane.freePort();
+        pod.provisionerMetrics = URI.create("http://127.0.0.1:" + provisionerMetrics + "/metrics");
         Path podProperties = driverProperties.resolveSibling("driver-" + (index + 1) + ".properties");
         try {
             ControlPlane.write(podProperties, Files.readString(driverProperties).replace("127.0.0.1:9812/",

@@ -165,11 +165,12 @@ class RealFailoverTest extends AgainstRealCluster {
         api.resource(statefulSet(ns, "freeze", claims)).create();
         await().atMost(LONG).until(() -> bound(ns).size() >= claims / 4);
         OrdinalInstall.ControllerPod frozen = leader();
+        String frozenHolder = holder();
         Instant frozenAt = Instant.now();
         frozen.freeze();
         Instant tookOver;
         try {
-            await().atMost(LONG).until(() -> !frozen.name().equals(holder()));
+            await().atMost(LONG).until(() -> !frozenHolder.equals(holder()));
             tookOver = Instant.now();
             LOG.infof("froze %s; %s took the Lease over after %d ms (load %s)", frozen.name(), holder(),
                     Duration.between(frozenAt, tookOver).toMillis(), load());
@@ -251,10 +252,13 @@ class RealFailoverTest extends AgainstRealCluster {
         return lease == null ? null : lease.getSpec().getHolderIdentity();
     }
 
-    /** The pod run here whose csi-provisioner holds the Lease. */
+    /** The pod run here whose csi-provisioner holds the Lease (says so by its gauge: the Lease names no pod). */
     private OrdinalInstall.ControllerPod leader() {
-        return await().atMost(LONG).until(() -> cluster.ordinal().controllers().stream()
-                .filter(p -> p.name().equals(holder())).findFirst().orElse(null), p -> p != null);
+        return await().atMost(LONG).until(() -> {
+            List<OrdinalInstall.ControllerPod> leading = cluster.ordinal().controllers().stream()
+                    .filter(OrdinalInstall.ControllerPod::provisionerLeads).toList();
+            return leading.size() == 1 ? leading.getFirst() : null;
+        }, p -> p != null);
     }
 
     private List<PersistentVolumeClaim> bound(String ns) {
