@@ -234,11 +234,19 @@ class RealFailoverTest extends AgainstRealCluster {
         assertEquals(named, onDisk, "volume directories on the nodes' disks against the OrdinalVolumes");
     }
 
-    /** The first PV of the namespace that the new leader placed: its CreateVolume answered, the PV followed. */
+    /**
+     * Kill to the first PV of the namespace the API server created after the kill's second: only the new leader's
+     * provisioner makes PVs then, each once its driver answered CreateVolume (the volume may have been placed by the
+     * killed pod already: the new leader's CreateVolume then finds it, as a retry does).
+     */
     private Duration firstPlacedAfter(String ns, String survivor, Instant killed) {
-        Instant first = ordinalVolumes(ns).stream().filter(v -> survivor.equals(placedBy(v)))
-                .map(v -> pvAdded.get(v.getSpec().persistentVolume)).filter(t -> t != null && t.isAfter(killed))
-                .min(Instant::compareTo).orElseThrow(() -> new AssertionError(survivor + " placed nothing"));
+        Instant killSecond = killed.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant first = api.persistentVolumes().list().getItems().stream()
+                .filter(pv -> pv.getSpec().getClaimRef() != null && ns.equals(pv.getSpec().getClaimRef()
+                        .getNamespace()))
+                .filter(pv -> Instant.parse(pv.getMetadata().getCreationTimestamp()).isAfter(killSecond))
+                .map(pv -> pvAdded.get(pv.getMetadata().getName())).filter(t -> t != null)
+                .min(Instant::compareTo).orElseThrow(() -> new AssertionError(survivor + " made no volume"));
         return Duration.between(killed, first);
     }
 
