@@ -5,6 +5,10 @@
 quarkus.management.host=0.0.0.0
 ordinal.cluster.enabled=true
 ordinal.cluster.ready-timeout={{ .Values.controller.readyTimeout }}
+{{/* Only the pod whose csi-provisioner holds its Lease (named after the driver) places and deletes. */}}
+ordinal.cluster.leader-election.lease={{ include "ordinal.provisionerLease" . }}
+ordinal.cluster.leader-election.renew-deadline={{ .Values.controller.leaderElection.renewDeadline }}
+ordinal.cluster.leader-election.provisioner-metrics=http://127.0.0.1:{{ include "ordinal.provisionerMetricsPort" . }}/metrics
 ordinal.default-volume-size={{ .Values.controller.defaultVolumeSize }}
 {{- with include "ordinal.controllerExports" . }}
 ordinal.nfs.exports={{ . }}
@@ -46,5 +50,18 @@ ordinal.nfs.exports={{ . }}
 {{/* The companion controller: its Lease in the release's namespace (POD_NAMESPACE), identity = pod name. */}}
 {{- define "ordinal.companionProperties" -}}
 ordinal.controller.lease-name={{ include "ordinal.fullname" . }}-controller
+ordinal.controller.lease-duration={{ .Values.controller.leaderElection.leaseDuration }}
+ordinal.controller.renew-deadline={{ .Values.controller.leaderElection.renewDeadline }}
+ordinal.controller.retry-period={{ .Values.controller.leaderElection.retryPeriod }}
 ordinal.controller.resync={{ .Values.controller.companion.resync }}
+{{- end }}
+
+{{/* csi-provisioner's Lease: the driver's name with every character but letters, digits and '-' made '-'. */}}
+{{- define "ordinal.provisionerLease" -}}
+{{- regexReplaceAll "[^a-zA-Z0-9-]" "ordinal.csi.dev" "-" -}}
+{{- end }}
+
+{{/* Where csi-provisioner serves its metrics, on the controller pod's loopback only. */}}
+{{- define "ordinal.provisionerMetricsPort" -}}
+9812
 {{- end }}

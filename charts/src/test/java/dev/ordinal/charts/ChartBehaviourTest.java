@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.io.IOException;
@@ -94,12 +95,45 @@ class ChartBehaviourTest {
         assertTrue(provisioner.contains("--enable-capacity"), provisioner::toString);
         assertTrue(provisioner.contains("--strict-topology"), provisioner::toString);
         for (String sidecar : List.of("csi-provisioner", "csi-resizer", "csi-snapshotter")) {
-            assertTrue(Rendered.container(pod, sidecar).getArgs().contains("--leader-election"), sidecar);
+            assertTrue(Rendered.container(pod, sidecar).getArgs().containsAll(List.of("--leader-election",
+                    "--leader-election-lease-duration=10s", "--leader-election-renew-deadline=7s",
+                    "--leader-election-retry-period=2s")), sidecar);
         }
         List<String> envs = Rendered.container(pod, "csi-provisioner").getEnv().stream().map(EnvVar::getName).toList();
         assertTrue(envs.containsAll(List.of("NAMESPACE", "POD_NAME")), "--enable-capacity needs the pod's identity");
-        assertEquals("Recreate", Rendered.of(Repo.valuesFile("default")).controller().getSpec().getStrategy().getType(),
-                "two driver controllers must never overlap");
+    }
+
+    /**
+     * Two controller pods by default, replaced one at a time, on distinct nodes where there are enough, one kept
+     * through drains; the driver follows csi-provisioner's Lease (named as the provisioner names it: the driver name
+     * with dots as dashes) with the provisioner's renew deadline, as its pod.
+     */
+    @Test
+    void twoControllerPodsByDefaultTheDriverFollowingTheProvisionersLease() throws IOException {
+        Rendered rendered = Rendered.of(Repo.valuesFile("default"));
+        Deployment controller = rendered.controller();
+        assertEquals(2, controller.getSpec().getReplicas());
+        assertEquals("RollingUpdate", controller.getSpec().getStrategy().getType());
+        assertEquals(0, controller.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal());
+        PodSpec pod = controller.getSpec().getTemplate().getSpec();
+        var antiAffinity = pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution();
+        assertEquals("kubernetes.io/hostname", antiAffinity.getFirst().getPodAffinityTerm().getTopologyKey());
+        assertEquals(controller.getSpec().getSelector().getMatchLabels(),
+                antiAffinity.getFirst().getPodAffinityTerm().getLabelSelector().getMatchLabels());
+        assertEquals(1, rendered.kind("PodDisruptionBudget").size(), "a PodDisruptionBudget with two replicas");
+        Container driver = Rendered.container(pod, "ordinal-driver");
+        assertEquals(List.of("POD_NAME", "POD_NAMESPACE"), driver.getEnv().stream().map(EnvVar::getName)
+                .filter(n -> n.startsWith("POD_")).toList());
+        Properties config = properties(rendered.one(ConfigMap.class, "ordinal-controller"), "driver.properties");
+        assertEquals("ordinal-csi-dev", config.getProperty("ordinal.cluster.leader-election.lease"));
+        assertEquals("7s", config.getProperty("ordinal.cluster.leader-election.renew-deadline"));
+        // The provisioner's gauge tells the driver which Lease holder is its own pod's provisioner.
+        assertTrue(Rendered.container(pod, "csi-provisioner").getArgs().contains("--http-endpoint=127.0.0.1:9812"));
+        assertEquals("http://127.0.0.1:9812/metrics",
+                config.getProperty("ordinal.cluster.leader-election.provisioner-metrics"));
+
+        Rendered single = Rendered.of(null, List.of("--set", "controller.replicas=1"));
+        assertEquals(List.of(), single.kind("PodDisruptionBudget"), "no budget for one pod: it would block drains");
     }
 
     @Test

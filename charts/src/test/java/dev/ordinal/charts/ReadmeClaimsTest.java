@@ -34,11 +34,11 @@ class ReadmeClaimsTest {
     @TempDir
     Path dir;
 
-    /** "The chart runs one ... `controller.replicas` is 0 or 1 ... replaced with the Recreate strategy." */
+    /** "The chart runs two ... `controller.replicas` is 0 to 5 ... replaced one at a time (RollingUpdate)." */
     @Test
     void theCompanionsReplicaCountIsWhatTheChartAllows() throws IOException {
         String companion = section("Companion controller: StatefulSet claim retention");
-        Matcher said = Pattern.compile("`controller.replicas` is (\\d+) or (\\d+)").matcher(companion);
+        Matcher said = Pattern.compile("`controller.replicas` is (\\d+) to (\\d+)").matcher(companion);
         assertTrue(said.find(), "the companion section no longer says which replica counts the chart takes");
         int low = Integer.parseInt(said.group(1));
         int high = Integer.parseInt(said.group(2));
@@ -49,7 +49,7 @@ class ReadmeClaimsTest {
         for (int replicas = low; replicas <= high; replicas++) {
             Deployment controller = Rendered.of(null, withSet("controller.replicas=" + replicas)).controller();
             assertEquals(replicas, controller.getSpec().getReplicas());
-            assertEquals("Recreate", controller.getSpec().getStrategy().getType());
+            assertEquals("RollingUpdate", controller.getSpec().getStrategy().getType());
             assertTrue(Rendered.findContainer(controller.getSpec().getTemplate().getSpec(), "ordinal-controller")
                     .isPresent(), "the companion runs in the controller pod");
         }

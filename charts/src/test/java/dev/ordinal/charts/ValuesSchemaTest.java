@@ -27,8 +27,11 @@ class ValuesSchemaTest {
         return Stream.of(
                 Arguments.of("a negative replica count", "controller:\n  replicas: -1\n",
                         List.of("/controller/replicas", "minimum")),
-                Arguments.of("two controller replicas", "controller:\n  replicas: 2\n",
+                Arguments.of("six controller replicas", "controller:\n  replicas: 6\n",
                         List.of("/controller/replicas", "maximum")),
+                Arguments.of("a lease duration without a unit", "controller:\n  leaderElection:\n"
+                        + "    leaseDuration: \"10\"\n    renewDeadline: 7s\n    retryPeriod: 2s\n",
+                        List.of("/controller/leaderElection/leaseDuration", "pattern")),
                 Arguments.of("an unknown layout", "storageClasses:\n  - name: fast\n    layout: zfs\n",
                         List.of("/storageClasses/0/layout", "image", "subvolume", "dir")),
                 Arguments.of("a disk without a path", "disks:\n  - name: nvme0\n",

@@ -6,6 +6,7 @@ import dev.ordinal.allocator.model.Disk;
 import dev.ordinal.allocator.model.Node;
 import dev.ordinal.allocator.model.NodeName;
 import dev.ordinal.allocator.model.Topology;
+import dev.ordinal.driver.backend.ControllerBackend;
 import dev.ordinal.driver.backend.ControllerRouter;
 import dev.ordinal.driver.backend.NodeRouter;
 import dev.ordinal.driver.cluster.ClusterClaims;
@@ -15,6 +16,7 @@ import dev.ordinal.driver.cluster.ClusterVolumes;
 import dev.ordinal.driver.cluster.NodeAgent;
 import dev.ordinal.driver.cluster.NodeDirectory;
 import dev.ordinal.driver.cluster.PersistentVolumeAudit;
+import dev.ordinal.driver.cluster.WriteFence;
 import dev.ordinal.driver.csi.ControllerService;
 import dev.ordinal.driver.csi.IdentityService;
 import dev.ordinal.driver.csi.NodeService;
@@ -24,6 +26,9 @@ import dev.ordinal.driver.local.LocalSnapshots;
 import dev.ordinal.driver.local.LocalVolumes;
 import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.host.CreatedPaths;
+import dev.ordinal.driver.leadership.LeaderGate;
+import dev.ordinal.driver.leadership.ProvisionerMetrics;
+import dev.ordinal.driver.leadership.ProvisionerLease;
 import dev.ordinal.driver.nfs.NfsController;
 import dev.ordinal.driver.nfs.NfsNodeService;
 import dev.ordinal.driver.nfs.NfsSettings;
@@ -107,6 +112,7 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                 background.add(audit.start());
             }
             Allocator allocator = new Allocator();
+            Optional<ProvisionerLease> lease = Optional.empty();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
                     settings.defaultVolumeSize(), Clock.systemUTC(), new ClaimAdmission(claims));
             nfsVolumes.recover();
@@ -115,7 +121,12 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                 // and every OrdinalVolume and OrdinalSnapshot.
                 ClusterSettings cluster = settings.cluster().get();
                 NodeDirectory nodes = new NodeDirectory(cluster.client(), allocator);
-                inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout()),
+                lease = cluster.leaderElection().map(election -> new ProvisionerLease(cluster.client(),
+                        election.namespace(), election.lease(), election.pod(), election.validity(),
+                        Clock.systemUTC(), new ProvisionerMetrics(election.provisionerMetrics())).start());
+                lease.ifPresent(background::add);
+                inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout(),
+                        lease.map(DriverAssembly::fence).orElse(WriteFence.NONE)),
                         new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);
                 Inventory counted = inventory;
                 background.add(nodes.onJoin(counted::recount).start());
@@ -138,8 +149,16 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                 background.add(HeldPurger.start(volumeService, java.time.Duration.ofSeconds(1)));
             }
             // The local backend is the default; each other backend is one entry, recognized by its parameters and ids.
-            ControllerRouter backends = new ControllerRouter(new LocalController(volumeService, snapshotService),
-                    List.of(new NfsController(nfsVolumes)));
+            ControllerBackend local = new LocalController(volumeService, snapshotService);
+            ControllerBackend nfs = new NfsController(nfsVolumes);
+            if (lease.isPresent()) {
+                // Two replicas: only the one whose pod holds csi-provisioner's Lease places and deletes, from a
+                // model rebuilt when its term begins (leadership/LeaderGate).
+                LeaderGate gate = new LeaderGate(lease.get(), inventory::resync);
+                local = gate.guard(local);
+                nfs = gate.guard(nfs);
+            }
+            ControllerRouter backends = new ControllerRouter(local, List.of(nfs));
             services.add(new ControllerService(backends));
         }
         if (settings.mode().node() && (!settings.mode().controller() || settings.cluster().isPresent())) {
@@ -178,6 +197,21 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         }
         return new DriverAssembly(List.copyOf(services), Optional.ofNullable(inventory), health,
                 Optional.ofNullable(nfsNode), List.copyOf(background));
+    }
+
+    /** The fence of the stores' placing and deleting writes: a fresh enough read of the Lease naming this pod. */
+    private static WriteFence fence(ProvisionerLease lease) {
+        return new WriteFence() {
+            @Override
+            public void beforeWrite(String what) {
+                lease.requireLeading(what);
+            }
+
+            @Override
+            public Optional<String> identity() {
+                return Optional.of(lease.pod());
+            }
+        };
     }
 
     /** Stops the informers and timers of cluster mode. */

@@ -86,6 +86,34 @@ public interface DriverConfig {
          */
         @WithDefault("10m")
         java.time.Duration orphanGrace();
+
+        /** Several controller replicas: which one places and deletes (the chart sets it; off by default). */
+        LeaderElection leaderElection();
+    }
+
+    interface LeaderElection {
+        /**
+         * csi-provisioner's Lease (the driver name with dots as dashes: ordinal-csi-dev); not set: no leader
+         * election, this controller serves every call.
+         */
+        Optional<String> lease();
+
+        /** The Lease's namespace; POD_NAMESPACE in the environment when not set. */
+        Optional<String> namespace();
+
+        /** This replica's pod, recorded on what it places; POD_NAME in the environment when not set. */
+        Optional<String> identity();
+
+        /**
+         * Where this pod's csi-provisioner serves its metrics (--http-endpoint), whose leader-election gauge tells
+         * which Lease holder it is.
+         */
+        @WithDefault("http://127.0.0.1:9812/metrics")
+        String provisionerMetrics();
+
+        /** How long after its last renewal this pod's Lease still counts as held: csi-provisioner's renew deadline. */
+        @WithDefault("10s")
+        java.time.Duration renewDeadline();
     }
 
     /** Threads that run CSI handlers (they block on mounts and mkfs). */

@@ -69,7 +69,24 @@ public class DriverRuntime {
             return Optional.empty();
         }
         return Optional.of(new ClusterSettings(kubernetes.get(), cluster.readyTimeout(), cluster.resync(),
-                cluster.orphanGrace()));
+                cluster.orphanGrace(), leaderElection(cluster.leaderElection())));
+    }
+
+    private static Optional<ClusterSettings.LeaderElection> leaderElection(DriverConfig.LeaderElection config) {
+        Optional<String> lease = config.lease().filter(s -> !s.isBlank());
+        if (lease.isEmpty()) {
+            return Optional.empty();
+        }
+        String namespace = config.namespace().filter(s -> !s.isBlank())
+                .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")).filter(s -> !s.isBlank()))
+                .orElseThrow(() -> new IllegalArgumentException("ordinal.cluster.leader-election.lease is set but "
+                        + "neither ordinal.cluster.leader-election.namespace nor POD_NAMESPACE is"));
+        String identity = config.identity().filter(s -> !s.isBlank())
+                .or(() -> Optional.ofNullable(System.getenv("POD_NAME")).filter(s -> !s.isBlank()))
+                .orElseThrow(() -> new IllegalArgumentException("ordinal.cluster.leader-election.lease is set but "
+                        + "neither ordinal.cluster.leader-election.identity nor POD_NAME is (the pod's name)"));
+        return Optional.of(new ClusterSettings.LeaderElection(namespace, lease.get(), identity,
+                java.net.URI.create(config.provisionerMetrics()), config.renewDeadline()));
     }
 
     void start(@Observes StartupEvent event) throws IOException {

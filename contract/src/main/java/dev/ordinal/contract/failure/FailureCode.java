@@ -13,7 +13,9 @@ public enum FailureCode {
     FAILED_PRECONDITION(9),
     ABORTED(10),
     OUT_OF_RANGE(11),
-    INTERNAL(13);
+    INTERNAL(13),
+    /** A controller replica that is not the leader: the caller retries, and reaches the leader's pod. */
+    UNAVAILABLE(14);
 
     private final int grpcValue;
 

@@ -25,15 +25,23 @@ import org.jboss.logging.Logger;
 public final class ClusterVolumes implements VolumeStore {
 
     private static final Logger LOG = Logger.getLogger(ClusterVolumes.class);
+    /** The annotation naming the controller replica (its pod) that wrote an OrdinalVolume. */
+    public static final String PLACED_BY = "ordinal.csi.dev/placed-by";
 
     private final KubernetesClient client;
     private final NodeDirectory nodes;
     private final Duration wait;
+    private final WriteFence fence;
 
     public ClusterVolumes(KubernetesClient client, NodeDirectory nodes, Duration wait) {
+        this(client, nodes, wait, WriteFence.NONE);
+    }
+
+    public ClusterVolumes(KubernetesClient client, NodeDirectory nodes, Duration wait, WriteFence fence) {
         this.client = client;
         this.nodes = nodes;
         this.wait = wait;
+        this.fence = fence;
     }
 
     /** The volumes the resources describe; ones being deleted or that failed are not volumes. */
@@ -98,6 +106,7 @@ public final class ClusterVolumes implements VolumeStore {
         if (current == null) {
             return;
         }
+        fence.beforeWrite("deleting volume " + record.id());
         Resources.deleteAsRequested(resource, "DeleteVolume");
         if (!nodes.known(record.id().node())) {
             // No agent will ever answer for a node that is gone, and its disks are gone with it.
@@ -143,11 +152,16 @@ public final class ClusterVolumes implements VolumeStore {
         if (existing != null && !Objects.equals(existing.getSpec().volumeId, record.id().toString())) {
             // A placement that failed before (or an older volume of the same name being deleted): it must be
             // gone before this one is written, so the retry starts clean.
+            fence.beforeWrite("removing an earlier OrdinalVolume " + desired.getMetadata().getName());
             Resources.deleteAsRequested(resource, "CreateVolume: replaced by a new placement");
             throw new DriverError.Aborted("an earlier OrdinalVolume " + desired.getMetadata().getName()
                     + " for node " + existing.getSpec().node + " is being removed; retry");
         }
         if (existing == null) {
+            // Which replica placed it: what shows, on the API server, that no replica placed after losing its Lease.
+            fence.identity().ifPresent(identity -> desired.getMetadata().setAnnotations(
+                    java.util.Map.of(PLACED_BY, identity)));
+            fence.beforeWrite("placing volume " + record.id());
             try {
                 resource.create(desired);
             } catch (KubernetesClientException e) {
@@ -174,6 +188,7 @@ public final class ClusterVolumes implements VolumeStore {
                 DriverError failure = Resources.failure("volume " + record.id() + " on node " + record.id().node(),
                         now.getStatus().code, now.getStatus().message);
                 if (now.getStatus().actualSizeBytes == 0) {
+                    fence.beforeWrite("removing the failed OrdinalVolume of " + record.id());
                     Resources.deleteAsRequested(resource, "CreateVolume: failed on its node");
                 }
                 throw failure;

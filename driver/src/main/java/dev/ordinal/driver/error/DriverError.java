@@ -28,6 +28,7 @@ public abstract sealed class DriverError extends RuntimeException {
             case FAILED_PRECONDITION -> new FailedPrecondition(message);
             case ABORTED -> new Aborted(message);
             case INTERNAL -> new Internal(message);
+            case UNAVAILABLE -> new Unavailable(message);
         };
     }
 
@@ -127,6 +128,21 @@ public abstract sealed class DriverError extends RuntimeException {
         }
 
         public Internal(String message) {
+            super(message, null);
+        }
+    }
+
+    /**
+     * This process cannot serve the call now but another one can, or this one later: a controller replica that does
+     * not hold the Lease. The message names who does.
+     */
+    public static final class Unavailable extends DriverError {
+        @Override
+        public FailureCode code() {
+            return FailureCode.UNAVAILABLE;
+        }
+
+        public Unavailable(String message) {
             super(message, null);
         }
     }

@@ -62,6 +62,45 @@ public final class Inventory {
     }
 
     /**
+     * Makes the catalogs, and the allocations in the allocator, what the store holds now: for a controller replica
+     * whose model was loaded before another replica placed and deleted (it becomes the leader, or serves an
+     * expansion or snapshot without leading). Entries that changed are replaced, ones gone removed, new ones added.
+     * The caller makes sure that no call of this replica's is in flight (LeaderGate): a reservation being made
+     * would be counted twice.
+     */
+    public void resync() {
+        java.util.Map<String, VolumeRecord> volumesNow = new java.util.HashMap<>();
+        volumes.recover().forEach(r -> volumesNow.put(r.csiName(), r));
+        java.util.Map<String, SnapshotRecord> snapshotsNow = new java.util.HashMap<>();
+        snapshots.recover().forEach(r -> snapshotsNow.put(r.csiName(), r));
+        for (VolumeRecord known : volumeCatalog.all()) {
+            if (!known.equals(volumesNow.get(known.csiName()))) {
+                volumeCatalog.remove(known);
+                allocator.removeAllocation(AllocationKeys.volume(known.csiName()));
+            }
+        }
+        for (SnapshotRecord known : snapshotCatalog.all()) {
+            if (!known.equals(snapshotsNow.get(known.csiName()))) {
+                snapshotCatalog.remove(known);
+                allocator.removeAllocation(AllocationKeys.snapshot(known.csiName()));
+            }
+        }
+        for (VolumeRecord now : volumesNow.values()) {
+            if (volumeCatalog.byName(now.csiName()).isEmpty()) {
+                volumeCatalog.put(now);
+                count(allocationOf(now));
+            }
+        }
+        for (SnapshotRecord now : snapshotsNow.values()) {
+            if (snapshotCatalog.byName(now.csiName()).isEmpty()) {
+                snapshotCatalog.put(now);
+                count(allocationOf(now));
+            }
+        }
+        refreshCapacity();
+    }
+
+    /**
      * Counts again the space of the volumes and snapshots on {@code node}, when a node (re)joins the allocator's
      * model: its volumes' space must be taken before anything new is placed there.
      */

@@ -39,10 +39,15 @@ abstract class AgainstRealCluster {
 
     @BeforeAll
     void startCluster() {
-        cluster = RealCluster.start(RealCluster.repository());
+        cluster = RealCluster.start(RealCluster.repository(), controllerPods());
         api = cluster.admin();
         kubelet = new KubeletVolumes(cluster);
         cluster.versions().forEach(line -> LOG.info("component " + line));
+    }
+
+    /** How many controller pods run their containers (1: the others stay Running in kwok with nothing behind). */
+    int controllerPods() {
+        return 1;
     }
 
     @AfterAll

@@ -111,6 +111,10 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /**
      * Kills the process at once (SIGKILL): no shutdown hook runs, nothing is handed over, as when a node or the
      * OOM killer ends a container. Not started again.
@@ -137,6 +141,11 @@ final class ChildProcess implements AutoCloseable {
     /** The environment it runs with. */
     Map<String, String> environment() {
         return Map.copyOf(builder.environment());
+    }
+
+    /** SIGSTOP (frozen: no instruction runs, nothing is answered, timers stop) or SIGCONT; an argument array. */
+    void signal(String signal) {
+        Command.check(List.of("kill", "-" + signal, Long.toString(process.pid())), Map.of(), null);
     }
 
     @Override

@@ -58,19 +58,112 @@ final class OrdinalInstall {
         }
     }
 
+    /**
+     * One controller pod whose containers run here: the driver, the companion and the sidecars, the sidecars under
+     * the pod's host name as in a pod (csi-lib-utils' leader election names its holder by host name), in a UTS
+     * namespace held by a process of its own (the pod's "pause"). It can be killed (SIGKILL, never restarted: its
+     * node died) or frozen and resumed (SIGSTOP, SIGCONT) as a whole.
+     */
+    static final class ControllerPod {
+
+        private final String name;
+        private final Path socket;
+        private final ChildProcess pause;
+        private final List<ChildProcess> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile ChildProcess companion;
+        private volatile IntFunction<ChildProcess> restartCompanion;
+        private volatile URI provisionerMetrics;
+
+        private final Pod object;
+        private final int index;
+
+        ControllerPod(String name, Path socket, ChildProcess pause, Pod object, int index) {
+            this.name = name;
+            this.socket = socket;
+            this.pause = pause;
+            this.object = object;
+            this.index = index;
+        }
+
+        String name() {
+            return name;
+        }
+
+        Path socket() {
+            return socket;
+        }
+
+        /** Every container's process (driver, companion, sidecars), by their pids. */
+        List<ChildProcess> containers() {
+            return List.copyOf(containers);
+        }
+
+        void kill() {
+            containers.forEach(ChildProcess::kill);
+        }
+
+        /**
+         * Whether this pod's csi-provisioner says it leads (its leader-election gauge, as the pod's driver reads it;
+         * the Lease names it by a random identity, not by its pod).
+         */
+        boolean provisionerLeads() {
+            try {
+                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        provisionerMetrics).timeout(java.time.Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return response.body().lines().anyMatch(l -> l.startsWith("leader_election_master_status")
+                        && l.endsWith(" 1"));
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        void freeze() {
+            containers.forEach(c -> c.signal("STOP"));
+        }
+
+        void resume() {
+            containers.forEach(c -> c.signal("CONT"));
+        }
+
+        private List<String> inPodUts(List<String> argv) {
+            List<String> entered = new ArrayList<>(List.of("nsenter", "--target", Long.toString(pause.pid()),
+                    "--uts", "--"));
+            entered.addAll(argv);
+            return entered;
+        }
+    }
+
     private final ControlPlane cluster;
     private final KubeTools tools;
     private final Path repo;
     private final Path dir;
+    private final int controllerPods;
     private final Map<String, NodePlugin> nodes = new LinkedHashMap<>();
-    private Path controllerSocket;
+    private final List<ControllerPod> controllers = new ArrayList<>();
     private String rendered;
+    private PodSpec controllerSpec;
+    private Path driverProperties;
+    private Path companionProperties;
+    private Path controllerKubeconfig;
 
     OrdinalInstall(ControlPlane cluster, KubeTools tools) {
+        this(cluster, tools, 1);
+    }
+
+    /**
+     * @param controllerPods how many of the controller Deployment's pods run their containers here: 1 (the others
+     *                       stay Running in kwok with nothing behind them), or up to the chart's replicas
+     */
+    OrdinalInstall(ControlPlane cluster, KubeTools tools, int controllerPods) {
         this.cluster = cluster;
         this.tools = tools;
         this.repo = tools.repo();
         this.dir = cluster.dir();
+        this.controllerPods = controllerPods;
     }
 
     void install() {
@@ -95,7 +188,13 @@ final class OrdinalInstall {
             throw new IllegalStateException("kubectl apply of the rendered chart failed: " + applied.err());
         }
 
-        Pod controllerPod = runningPod("app.kubernetes.io/component=controller");
+        List<Pod> controllerPodObjects = ControlPlane.awaitValue(controllerPods + " Running controller Pods", () -> {
+            List<Pod> running = cluster.admin().pods().inNamespace(NAMESPACE)
+                    .withLabelSelector("app.kubernetes.io/component=controller").list().getItems().stream()
+                    .filter(p -> "Running".equals(p.getStatus().getPhase()))
+                    .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
+            return running.size() >= controllerPods ? running.subList(0, controllerPods) : null;
+        });
         String controllerToken = token(RELEASE + "-controller");
         String nodeToken = token(RELEASE + "-node");
         Path controllerKubeconfig = dir.resolve("controller-sa.kubeconfig");
@@ -129,67 +228,148 @@ final class OrdinalInstall {
             nodes.put(node.name(), plugin);
         }
 
-        controllerSocket = dir.resolve("controller/csi.sock");
-        Path driverProperties = dir.resolve("controller/driver.properties");
+        driverProperties = dir.resolve("controller/driver.properties");
         ControlPlane.write(driverProperties, controllerConfig.get("driver.properties"));
-        Path companionProperties = dir.resolve("controller/controller.properties");
+        companionProperties = dir.resolve("controller/controller.properties");
         ControlPlane.write(companionProperties, controllerConfig.get("controller.properties"));
-        Container driver = container(controllerSpec, "ordinal-driver");
-        Map<String, String> driverEnv = new LinkedHashMap<>(environment(driver, controllerPod));
-        driverEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + driverProperties);
-        driverEnv.put("KUBECONFIG", controllerKubeconfig.toString());
-        startJava("driver-controller", repo.resolve("driver/target/quarkus-app/quarkus-run.jar"),
-                arguments(driver, controllerPod, controllerSocket), driverEnv);
-        Container companion = container(controllerSpec, "ordinal-controller");
-        Map<String, String> companionEnv = new LinkedHashMap<>(environment(companion, controllerPod));
-        companionEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + companionProperties);
-        companionEnv.put("KUBECONFIG", controllerKubeconfig.toString());
-        companionEnv.put("HOSTNAME", controllerPod.getMetadata().getName());
-        List<String> companionArgs = arguments(companion, controllerPod, controllerSocket);
-        ChildProcess companionProcess = startJava("ordinal-controller",
-                repo.resolve("controller/target/quarkus-app/quarkus-run.jar"), companionArgs, companionEnv);
+        this.controllerSpec = controllerSpec;
+        this.controllerKubeconfig = controllerKubeconfig;
 
         for (NodePlugin plugin : nodes.values()) {
             ControlPlane.waitFor("node plugin socket of " + plugin.node(), () -> Files.exists(plugin.socket()));
             register(plugin);
         }
-        ControlPlane.waitFor("controller socket", () -> Files.exists(controllerSocket));
+        for (int i = 0; i < controllerPodObjects.size(); i++) {
+            ControllerPod pod = pause(controllerPodObjects.get(i), i);
+            startContainers(pod);
+            controllers.add(pod);
+        }
+        awaitCompanion();
+    }
+
+    /**
+     * Starts the pod's containers again after {@link ControllerPod#kill}: kubelet restarting them once the pod's node
+     * is back. Returns once its socket serves; it then stands by (the other pod holds the Leases).
+     */
+    void restart(ControllerPod pod) {
+        pod.containers.clear();
+        startContainers(pod);
+    }
+
+    /** The first pod's processes keep the names they always had; the others' get the pod's number. */
+    private static String processName(String container, int pod) {
+        return pod == 0 ? container : container + "-" + (pod + 1);
+    }
+
+    /** The pod's "pause": its UTS namespace, named after the pod. */
+    private ControllerPod pause(Pod object, int index) {
+        String name = object.getMetadata().getName();
+        ChildProcess pause = cluster.start(processName("pause-controller", index),
+                List.of("unshare", "--uts", "sleep", "infinity"));
+        // Not before unshare(2) ran: nsenter would enter this machine's namespace and rename the machine.
+        String ours = readLink(Path.of("/proc/self/ns/uts"));
+        ControlPlane.waitFor("the UTS namespace of " + name, () -> {
+            pause.checkAlive();
+            return !ours.equals(readLink(Path.of("/proc/" + pause.pid() + "/ns/uts")));
+        });
+        ControllerPod pod = new ControllerPod(name, dir.resolve((index == 0 ? "controller" : "controller-" + (index + 1))
+                + "/csi.sock"), pause, object, index);
+        Command.check(pod.inPodUts(List.of("hostname", name)), Map.of(), null);
+        return pod;
+    }
+
+    /** The driver and the companion, then, once the driver's socket serves, the sidecars. */
+    private void startContainers(ControllerPod pod) {
+        Pod object = pod.object;
+        int index = pod.index;
+        // The pods share this machine's loopback: each provisioner's metrics on a port of its own, where its own
+        // pod's driver reads them (the ConfigMap's settings with that port; a file setting outranks the
+        // environment here).
+        int provisionerMetrics = ControlPlane.freePort();
+        pod.provisionerMetrics = URI.create("http://127.0.0.1:" + provisionerMetrics + "/metrics");
+        Path podProperties = driverProperties.resolveSibling("driver-" + (index + 1) + ".properties");
+        try {
+            ControlPlane.write(podProperties, Files.readString(driverProperties).replace("127.0.0.1:9812/",
+                    "127.0.0.1:" + provisionerMetrics + "/"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Container driver = container(controllerSpec, "ordinal-driver");
+        Map<String, String> driverEnv = new LinkedHashMap<>(environment(driver, object));
+        driverEnv.put("QUARKUS_CONFIG_LOCATIONS", "file:" + podProperties);
+        driverEnv.put("KUBECONFIG", controllerKubeconfig.toString());
+        try {
+            Files.deleteIfExists(pod.socket());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pod.containers.add(startJava(processName("driver-controller", index),
+                repo.resolve("driver/target/quarkus-app/quarkus-run.jar"), arguments(driver, object, pod.socket()),
+                driverEnv));
+        pod.companion = startCompanion(pod, object, controllerSpec, companionProperties, controllerKubeconfig, index,
+                1);
+        ControlPlane.waitFor("controller socket of " + pod.name(), () -> Files.exists(pod.socket()));
         for (String sidecar : List.of("csi-provisioner", "csi-resizer", "csi-snapshotter")) {
             Container container = container(controllerSpec, sidecar);
             List<String> argv = new ArrayList<>();
             argv.add(tools.path(sidecar.toUpperCase().replace('-', '_')).toString());
-            argv.addAll(arguments(container, controllerPod, controllerSocket));
+            arguments(container, object, pod.socket()).forEach(arg -> argv.add(arg.startsWith("--http-endpoint=")
+                    ? "--http-endpoint=127.0.0.1:" + provisionerMetrics : arg));
             argv.add("--kubeconfig=" + controllerKubeconfig);
-            cluster.startRestarting(sidecar, argv, environment(container, controllerPod));
+            pod.containers.add(cluster.startRestarting(processName(sidecar, index), pod.inPodUts(argv),
+                    environment(container, object)));
         }
-        awaitCompanion(companionProcess, controllerPod.getMetadata().getName(), attempt -> startJava(
-                "ordinal-controller-" + attempt, repo.resolve("controller/target/quarkus-app/quarkus-run.jar"),
-                companionArgs, companionEnv));
+    }
+
+    private ChildProcess startCompanion(ControllerPod pod, Pod object, PodSpec spec, Path properties,
+            Path kubeconfig, int index, int attempt) {
+        Container companion = container(spec, "ordinal-controller");
+        Map<String, String> env = new LinkedHashMap<>(environment(companion, object));
+        env.put("QUARKUS_CONFIG_LOCATIONS", "file:" + properties);
+        env.put("KUBECONFIG", kubeconfig.toString());
+        env.put("HOSTNAME", object.getMetadata().getName());
+        ChildProcess process = startJava(processName("ordinal-controller", index) + (attempt > 1 ? "-" + attempt : ""),
+                repo.resolve("controller/target/quarkus-app/quarkus-run.jar"),
+                arguments(companion, object, pod.socket()), env);
+        pod.containers.add(process);
+        pod.restartCompanion = next -> {
+            pod.containers.remove(process);
+            return startCompanion(pod, object, spec, properties, kubeconfig, index, next);
+        };
+        return process;
+    }
+
+    private static String readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
      * The companion controller reconciles only while it holds its Lease, so that is when it is up (a test that ran
-     * before would see no retention at all). Its start can fail on a loaded machine (an informer's first list timing
-     * out ends the application: seen); kubelet restarts the container then, and so does this, twice at most.
+     * before would see no retention at all): one of the pods run here holds it. Its start can fail on a loaded
+     * machine (an informer's first list timing out ends the application: seen); kubelet restarts the container
+     * then, and so does this, twice at most per pod.
      */
-    private void awaitCompanion(ChildProcess first, String identity, IntFunction<ChildProcess> restart) {
-        ChildProcess process = first;
-        for (int attempt = 2; ; attempt++) {
-            ChildProcess running = process;
-            try {
-                ControlPlane.waitFor("the companion controller holding its Lease", () -> {
-                    running.checkAlive();
-                    Lease lease = cluster.admin().leases().inNamespace(NAMESPACE).withName("ordinal-controller").get();
-                    return lease != null && identity.equals(lease.getSpec().getHolderIdentity());
-                });
-                return;
-            } catch (IllegalStateException exited) {
-                if (running.alive() || attempt > 3) {
-                    throw exited;
+    private void awaitCompanion() {
+        Map<String, Integer> attempts = new java.util.HashMap<>();
+        List<String> names = controllers.stream().map(ControllerPod::name).toList();
+        ControlPlane.waitFor("a companion controller holding its Lease", () -> {
+            for (ControllerPod pod : controllers) {
+                ChildProcess companion = pod.companion;
+                if (!companion.alive()) {
+                    int attempt = attempts.merge(pod.name(), 1, Integer::sum) + 1;
+                    if (attempt > 3) {
+                        companion.checkAlive();
+                    }
+                    pod.companion = pod.restartCompanion.apply(attempt);
                 }
-                process = restart.apply(attempt);
             }
-        }
+            Lease lease = cluster.admin().leases().inNamespace(NAMESPACE).withName("ordinal-controller").get();
+            return lease != null && names.contains(lease.getSpec().getHolderIdentity());
+        });
     }
 
     /**
@@ -355,8 +535,14 @@ final class OrdinalInstall {
         return nodes;
     }
 
+    /** The socket of the first controller pod run here. */
     Path controllerSocket() {
-        return controllerSocket;
+        return controllers.getFirst().socket();
+    }
+
+    /** The controller pods whose containers run here. */
+    List<ControllerPod> controllers() {
+        return List.copyOf(controllers);
     }
 
     String rendered() {

@@ -26,16 +26,21 @@ final class RealCluster implements AutoCloseable {
     private final OrdinalInstall ordinal;
     private final List<NodeSocket> sockets = new ArrayList<>();
 
-    private RealCluster(Path dir, KubeTools tools) {
+    private RealCluster(Path dir, KubeTools tools, int controllerPods) {
         this.dir = dir;
         this.tools = tools;
         this.controlPlane = new ControlPlane(tools, dir);
-        this.ordinal = new OrdinalInstall(controlPlane, tools);
+        this.ordinal = new OrdinalInstall(controlPlane, tools, controllerPods);
     }
 
     static RealCluster start(Path repo, Path dir) {
+        return start(repo, dir, 1);
+    }
+
+    /** As {@link #start(Path, Path)}, with the containers of {@code controllerPods} controller pods running here. */
+    static RealCluster start(Path repo, Path dir, int controllerPods) {
         KubeTools tools = KubeTools.build(repo);
-        RealCluster cluster = new RealCluster(dir, tools);
+        RealCluster cluster = new RealCluster(dir, tools, controllerPods);
         try {
             cluster.controlPlane.start();
             cluster.ordinal.install();
@@ -47,9 +52,13 @@ final class RealCluster implements AutoCloseable {
     }
 
     static RealCluster start(Path repo) {
+        return start(repo, 1);
+    }
+
+    static RealCluster start(Path repo, int controllerPods) {
         try {
             Files.createDirectories(BASE);
-            return start(repo, Files.createTempDirectory(BASE, "kube-"));
+            return start(repo, Files.createTempDirectory(BASE, "kube-"), controllerPods);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
