@@ -3,9 +3,11 @@ package dev.ordinal.controller.kube;
 import static org.awaitility.Awaitility.await;
 
 import dev.ordinal.controller.ControllerRuntime;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -68,6 +70,17 @@ final class ClusterFixtures {
                 new ProvisionerEmulator(client, namespace, placement)));
         passes.addAll(List.of(others));
         return new EmulatorLoop(namespace, passes);
+    }
+
+    static boolean bound(PersistentVolumeClaim claim) {
+        return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
+    }
+
+    /** The messages of the namespace's Events of {@code reason} about objects of {@code kind}. */
+    static List<String> eventMessages(KubernetesClient client, String namespace, String reason, String kind) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
+                .map(Event::getMessage).toList();
     }
 
     static void awaitLeader(ControllerRuntime runtime, Duration wait) {

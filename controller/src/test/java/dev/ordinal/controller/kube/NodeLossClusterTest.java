@@ -3,6 +3,7 @@ package dev.ordinal.controller.kube;
 import static dev.ordinal.controller.kube.ClusterFixtures.apply;
 import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
 import static dev.ordinal.controller.kube.ClusterFixtures.emulators;
+import static dev.ordinal.controller.kube.ClusterFixtures.eventMessages;
 import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
 import static dev.ordinal.controller.kube.ClusterFixtures.node;
 import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
@@ -204,8 +205,7 @@ class NodeLossClusterTest {
     }
 
     private boolean bound(String name) {
-        PersistentVolumeClaim claim = claim(name);
-        return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
+        return ClusterFixtures.bound(claim(name));
     }
 
     private String nodeOf(String pod) {
@@ -219,9 +219,7 @@ class NodeLossClusterTest {
     }
 
     private List<String> eventsOn(String reason, String kind) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
-                .map(Event::getMessage).toList();
+        return eventMessages(client, namespace, reason, kind);
     }
 
     private double releases() {

@@ -4,6 +4,7 @@ import dev.ordinal.controller.kube.cache.PersistentVolumes;
 import static dev.ordinal.controller.kube.ClusterFixtures.apply;
 import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
 import static dev.ordinal.controller.kube.ClusterFixtures.emulators;
+import static dev.ordinal.controller.kube.ClusterFixtures.eventMessages;
 import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
 import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
 import static dev.ordinal.controller.kube.ClusterFixtures.readyNode;
@@ -16,7 +17,6 @@ import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.ControllerRuntime;
 import dev.ordinal.controller.kube.StatefulSetControllerEmulator.Template;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -224,8 +224,7 @@ class RebindClusterTest {
     }
 
     private boolean bound(String claimName) {
-        PersistentVolumeClaim claim = claim(claimName);
-        return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
+        return ClusterFixtures.bound(claim(claimName));
     }
 
     private PersistentVolumeClaim claim(String name) {
@@ -251,9 +250,7 @@ class RebindClusterTest {
     }
 
     private List<String> events(String reason, String kind) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
-                .map(Event::getMessage).toList();
+        return eventMessages(client, namespace, reason, kind);
     }
 
     private double counter(String result) {

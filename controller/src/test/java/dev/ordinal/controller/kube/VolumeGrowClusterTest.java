@@ -2,7 +2,9 @@ package dev.ordinal.controller.kube;
 
 import static dev.ordinal.controller.kube.ClusterFixtures.apply;
 import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.bound;
 import static dev.ordinal.controller.kube.ClusterFixtures.emulators;
+import static dev.ordinal.controller.kube.ClusterFixtures.eventMessages;
 import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
 import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
 import static dev.ordinal.controller.kube.ClusterFixtures.readyNode;
@@ -165,10 +167,7 @@ class VolumeGrowClusterTest {
     }
 
     private void awaitBound(String... claims) {
-        await().atMost(WAIT).until(() -> List.of(claims).stream().allMatch(name -> {
-            PersistentVolumeClaim claim = claim(name);
-            return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
-        }));
+        await().atMost(WAIT).until(() -> List.of(claims).stream().allMatch(name -> bound(claim(name))));
     }
 
     private PersistentVolumeClaim claim(String name) {
@@ -176,9 +175,7 @@ class VolumeGrowClusterTest {
     }
 
     private List<String> events(String reason, String kind) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
-                .map(Event::getMessage).toList();
+        return eventMessages(client, namespace, reason, kind);
     }
 
     private double counter(String result) {
