@@ -1,5 +1,12 @@
 package dev.ordinal.controller.kube;
 
+import static dev.ordinal.controller.kube.ClusterFixtures.apply;
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.emulators;
+import static dev.ordinal.controller.kube.ClusterFixtures.eventMessages;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
+import static dev.ordinal.controller.kube.ClusterFixtures.node;
+import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,7 +20,6 @@ import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,7 +32,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,24 +70,18 @@ class NodeLossClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "n-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("n");
         nodeA = namespace + "-a";
         nodeB = namespace + "-b";
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(LOCAL)
-                .endMetadata().withProvisioner("ordinal.csi.dev").withReclaimPolicy("Retain").build())
-                .createOr(existing -> existing.update());
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(NFS)
-                .endMetadata().withProvisioner("ordinal.csi.dev").withReclaimPolicy("Retain")
-                .withParameters(Map.of("server", "nfs.example", "share", "/srv/k8s")).build())
-                .createOr(existing -> existing.update());
+        apply(client, ordinalClass(LOCAL).withReclaimPolicy("Retain").build());
+        apply(client, ordinalClass(NFS).withReclaimPolicy("Retain")
+                .withParameters(Map.of("server", "nfs.example", "share", "/srv/k8s")).build());
         for (String node : List.of(nodeA, nodeB)) {
-            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata()
-                    .withNewStatus().withConditions(ready("True", Instant.now())).endStatus().build()).create();
+            node(client, node, ready("True", Instant.now()));
         }
         sets = new StatefulSetControllerEmulator(client, namespace);
-        emulators = new EmulatorLoop(namespace, List.of(new PvControllerEmulator(client, namespace),
-                new ProvisionerEmulator(client, namespace, ordinal -> ordinal == 1 ? nodeA : nodeB), sets));
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        emulators = emulators(client, namespace, ordinal -> ordinal == 1 ? nodeA : nodeB, sets);
+        awaitLeader(runtime, WAIT);
     }
 
     @AfterEach
@@ -206,8 +205,7 @@ class NodeLossClusterTest {
     }
 
     private boolean bound(String name) {
-        PersistentVolumeClaim claim = claim(name);
-        return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
+        return ClusterFixtures.bound(claim(name));
     }
 
     private String nodeOf(String pod) {
@@ -221,9 +219,7 @@ class NodeLossClusterTest {
     }
 
     private List<String> eventsOn(String reason, String kind) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
-                .map(Event::getMessage).toList();
+        return eventMessages(client, namespace, reason, kind);
     }
 
     private double releases() {

@@ -1,5 +1,8 @@
 package dev.ordinal.controller.kube;
 
+import static dev.ordinal.controller.kube.ClusterFixtures.apply;
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +11,6 @@ import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,7 +24,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.IntStream;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
@@ -67,13 +68,13 @@ class OrderedBindingClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "o-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("o");
         sts = new StatefulSetEmulator(client, namespace);
         storageClass(ORDERED, "ordinal.csi.dev", "WaitForFirstConsumer", Map.of("orderedBinding", "true"));
         storageClass(PLAIN, "ordinal.csi.dev", "WaitForFirstConsumer", Map.of());
         storageClass(OTHER, "example.com/other", "Immediate", Map.of());
         provisioner = new GatedProvisionerEmulator(client, namespace, PROVISIONING);
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        awaitLeader(runtime, WAIT);
     }
 
     @AfterEach
@@ -203,8 +204,7 @@ class OrderedBindingClusterTest {
     }
 
     private void storageClass(String name, String provisioner, String bindingMode, Map<String, String> parameters) {
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name).endMetadata()
-                .withProvisioner(provisioner).withVolumeBindingMode(bindingMode).withParameters(parameters).build())
-                .createOr(existing -> existing.update());
+        apply(client, ClusterFixtures.storageClass(name, provisioner).withVolumeBindingMode(bindingMode)
+                .withParameters(parameters).build());
     }
 }

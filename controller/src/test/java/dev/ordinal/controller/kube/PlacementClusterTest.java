@@ -1,5 +1,10 @@
 package dev.ordinal.controller.kube;
 
+import static dev.ordinal.controller.kube.ClusterFixtures.apply;
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
+import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
+import static dev.ordinal.controller.kube.ClusterFixtures.readyNode;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,8 +15,6 @@ import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,7 +29,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,14 +73,14 @@ class PlacementClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "p-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("p");
         sts = new StatefulSetEmulator(client, namespace);
         storageClass(IMMEDIATE, "Immediate", Map.of());
         storageClass(HARD, "Immediate", Map.of("spread", "node/hard"));
         storageClass(ORDERED, "Immediate", Map.of("orderedBinding", "true"));
         storageClass(WFFC, "WaitForFirstConsumer", Map.of());
         provisioner = new GatedProvisionerEmulator(client, namespace, Duration.ofMillis(100));
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        awaitLeader(runtime, WAIT);
     }
 
     @AfterEach
@@ -174,9 +176,7 @@ class PlacementClusterTest {
     /** A Ready Node and its agent's report: disks nvme0 (10 GiB) and nvme1 (20 GiB), offering image and dir. */
     private String addNode(int index) {
         String name = namespace + "-n" + index;
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
-                .build()).create();
+        readyNode(client, name);
         List<Map<String, Object>> disks = List.of(disk("nvme0", 10 * GIB), disk("nvme1", 20 * GIB));
         client.genericKubernetesResources(ORDINAL_NODES).resource(new GenericKubernetesResourceBuilder()
                 .withApiVersion("ordinal.csi.dev/v1alpha1").withKind("OrdinalNode")
@@ -215,8 +215,6 @@ class PlacementClusterTest {
     }
 
     private void storageClass(String name, String bindingMode, Map<String, String> parameters) {
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name).endMetadata()
-                .withProvisioner("ordinal.csi.dev").withVolumeBindingMode(bindingMode).withParameters(parameters).build())
-                .createOr(existing -> existing.update());
+        apply(client, ordinalClass(name).withVolumeBindingMode(bindingMode).withParameters(parameters).build());
     }
 }

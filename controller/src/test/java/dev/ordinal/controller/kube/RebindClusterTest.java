@@ -1,25 +1,28 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.controller.kube.cache.PersistentVolumes;
+import static dev.ordinal.controller.kube.ClusterFixtures.apply;
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.emulators;
+import static dev.ordinal.controller.kube.ClusterFixtures.eventMessages;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
+import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
+import static dev.ordinal.controller.kube.ClusterFixtures.readyNode;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ordinal.contract.claim.VolumeIdentity;
 import dev.ordinal.controller.ControllerRuntime;
 import dev.ordinal.controller.kube.StatefulSetControllerEmulator.Template;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,10 +31,8 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,19 +68,14 @@ class RebindClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "r-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("r");
         for (String name : List.of(RETAIN, SLOW)) {
-            client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name)
-                    .endMetadata().withProvisioner("ordinal.csi.dev").withReclaimPolicy("Retain").build())
-                    .createOr(existing -> existing.update());
+            apply(client, ordinalClass(name).withReclaimPolicy("Retain").build());
         }
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(namespace + "-a").endMetadata()
-                .withNewStatus().addNewCondition().withType("Ready").withStatus("True")
-                .withLastTransitionTime(Instant.now().toString()).endCondition().endStatus().build()).create();
+        readyNode(client, namespace + "-a");
         sets = new StatefulSetControllerEmulator(client, namespace);
-        emulators = new EmulatorLoop(namespace, List.of(new PvControllerEmulator(client, namespace),
-                new ProvisionerEmulator(client, namespace, ordinal -> namespace + "-a"), sets));
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        emulators = emulators(client, namespace, ordinal -> namespace + "-a", sets);
+        awaitLeader(runtime, WAIT);
     }
 
     @AfterEach
@@ -228,8 +224,7 @@ class RebindClusterTest {
     }
 
     private boolean bound(String claimName) {
-        PersistentVolumeClaim claim = claim(claimName);
-        return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
+        return ClusterFixtures.bound(claim(claimName));
     }
 
     private PersistentVolumeClaim claim(String name) {
@@ -255,9 +250,7 @@ class RebindClusterTest {
     }
 
     private List<String> events(String reason, String kind) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
-                .map(Event::getMessage).toList();
+        return eventMessages(client, namespace, reason, kind);
     }
 
     private double counter(String result) {

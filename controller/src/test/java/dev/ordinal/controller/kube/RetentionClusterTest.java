@@ -1,5 +1,7 @@
 package dev.ordinal.controller.kube;
 
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
 import static dev.ordinal.controller.kube.StatefulSetEmulator.range;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +11,6 @@ import dev.ordinal.contract.Annotations;
 import dev.ordinal.controller.ControllerRuntime;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -28,8 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,9 +60,9 @@ class RetentionClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("t");
         sts = new StatefulSetEmulator(client, namespace);
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        awaitLeader(runtime, WAIT);
     }
 
     @ParameterizedTest(name = "whenDeleted={0} whenScaled={1}")

@@ -1,6 +1,8 @@
 package dev.ordinal.controller.kube;
 
 import dev.ordinal.controller.kube.cache.VolumeSnapshots;
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
 import static dev.ordinal.controller.kube.StatefulSetEmulator.range;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +30,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,13 +67,13 @@ class SnapshotBeforeDeleteClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "s-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("s");
         SnapshotControllerEmulator.installCrd(client);
         sts = new StatefulSetEmulator(client, namespace);
         timeline = new Timeline();
         snapshotter = new SnapshotControllerEmulator(client, namespace, Duration.ofMillis(600), timeline);
         claims = new ClaimWatch(client, namespace, timeline);
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        awaitLeader(runtime, WAIT);
     }
 
     @AfterEach

@@ -1,5 +1,13 @@
 package dev.ordinal.controller.kube;
 
+import static dev.ordinal.controller.kube.ClusterFixtures.apply;
+import static dev.ordinal.controller.kube.ClusterFixtures.awaitLeader;
+import static dev.ordinal.controller.kube.ClusterFixtures.bound;
+import static dev.ordinal.controller.kube.ClusterFixtures.emulators;
+import static dev.ordinal.controller.kube.ClusterFixtures.eventMessages;
+import static dev.ordinal.controller.kube.ClusterFixtures.namespace;
+import static dev.ordinal.controller.kube.ClusterFixtures.ordinalClass;
+import static dev.ordinal.controller.kube.ClusterFixtures.readyNode;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,10 +17,8 @@ import dev.ordinal.controller.ControllerRuntime;
 import dev.ordinal.controller.kube.StatefulSetControllerEmulator.Template;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -21,12 +27,10 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,20 +67,16 @@ class VolumeGrowClusterTest {
     @BeforeEach
     void setUp() {
         client = kubernetes.getKubernetesMockServer().createClient();
-        namespace = "g-" + UUID.randomUUID().toString().substring(0, 8);
+        namespace = namespace("g");
         for (String name : List.of(GROWS, FIXED)) {
-            client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name)
-                    .endMetadata().withProvisioner("ordinal.csi.dev").withReclaimPolicy("Delete")
-                    .withAllowVolumeExpansion(GROWS.equals(name)).build()).createOr(existing -> existing.update());
+            apply(client, ordinalClass(name).withReclaimPolicy("Delete").withAllowVolumeExpansion(GROWS.equals(name))
+                    .build());
         }
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(namespace + "-a").endMetadata()
-                .withNewStatus().addNewCondition().withType("Ready").withStatus("True")
-                .withLastTransitionTime(Instant.now().toString()).endCondition().endStatus().build()).create();
+        readyNode(client, namespace + "-a");
         sets = new StatefulSetControllerEmulator(client, namespace);
         resizer = new ResizerEmulator(client, namespace);
-        emulators = new EmulatorLoop(namespace, List.of(new PvControllerEmulator(client, namespace),
-                new ProvisionerEmulator(client, namespace, ordinal -> namespace + "-a"), sets, resizer));
-        await().atMost(WAIT).until(() -> runtime.controller().orElseThrow().isLeader());
+        emulators = emulators(client, namespace, ordinal -> namespace + "-a", sets, resizer);
+        awaitLeader(runtime, WAIT);
     }
 
     @AfterEach
@@ -167,10 +167,7 @@ class VolumeGrowClusterTest {
     }
 
     private void awaitBound(String... claims) {
-        await().atMost(WAIT).until(() -> List.of(claims).stream().allMatch(name -> {
-            PersistentVolumeClaim claim = claim(name);
-            return claim != null && claim.getStatus() != null && "Bound".equals(claim.getStatus().getPhase());
-        }));
+        await().atMost(WAIT).until(() -> List.of(claims).stream().allMatch(name -> bound(claim(name))));
     }
 
     private PersistentVolumeClaim claim(String name) {
@@ -178,9 +175,7 @@ class VolumeGrowClusterTest {
     }
 
     private List<String> events(String reason, String kind) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && kind.equals(e.getInvolvedObject().getKind()))
-                .map(Event::getMessage).toList();
+        return eventMessages(client, namespace, reason, kind);
     }
 
     private double counter(String result) {

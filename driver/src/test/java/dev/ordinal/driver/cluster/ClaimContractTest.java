@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.NodeName;
-import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.contract.crd.OrdinalVolume;
 import dev.ordinal.csi.v1.ControllerGrpc;
 import dev.ordinal.csi.v1.CreateVolumeRequest;
@@ -22,13 +21,15 @@ import dev.ordinal.csi.v1.Volume;
 import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
+import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.nfs.NfsExport;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.nfs.UsageCache;
+import dev.ordinal.driver.support.ClusterRecords;
+import dev.ordinal.driver.support.InProcessDriver;
 import dev.ordinal.driver.support.TestRoot;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -38,11 +39,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
@@ -98,12 +95,7 @@ class ClaimContractTest {
             running.get(i).close();
         }
         running.clear();
-        for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
-            volume.getMetadata().setFinalizers(List.of());
-            client.resource(volume).update();
-        }
-        client.resources(OrdinalVolume.class).delete();
-        client.resources(OrdinalNode.class).delete();
+        ClusterRecords.deleteAll(client);
         client.persistentVolumes().delete();
         client.persistentVolumeClaims().inNamespace(NS).delete();
         client.apps().statefulSets().inNamespace(NS).delete();
@@ -420,29 +412,17 @@ class ClaimContractTest {
 
     /** A controller-mode driver, started now: it sees what the cluster holds at this moment. */
     private ControllerGrpc.ControllerBlockingStub controller() {
-        DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller"));
-        running.add(assembly);
-        String name = InProcessServerBuilder.generateName();
-        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
-        assembly.services().forEach(builder::addService);
-        try {
-            Server grpc = builder.build().start();
-            ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-            running.add(() -> {
-                channel.shutdownNow();
-                grpc.shutdownNow();
-            });
-            ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(channel);
-            // Both node agents have reported their disks.
-            await().atMost(Duration.ofSeconds(20)).until(() -> List.of("node-a", "node-b").stream()
-                    .allMatch(node -> stub.getCapacity(GetCapacityRequest.newBuilder().putParameters("layout", "dir")
-                            .setAccessibleTopology(Topology.newBuilder()
-                                    .putSegments("topology.ordinal.csi.dev/node", node))
-                            .build()).getAvailableCapacity() > 0));
-            return stub;
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        InProcessDriver controllerMode = InProcessDriver.start(settings(DriverMode.CONTROLLER, "controller"),
+                DriverMetrics.disabled());
+        running.add(controllerMode);
+        ControllerGrpc.ControllerBlockingStub stub = controllerMode.controller();
+        // Both node agents have reported their disks.
+        await().atMost(Duration.ofSeconds(20)).until(() -> List.of("node-a", "node-b").stream()
+                .allMatch(node -> stub.getCapacity(GetCapacityRequest.newBuilder().putParameters("layout", "dir")
+                        .setAccessibleTopology(Topology.newBuilder()
+                                .putSegments("topology.ordinal.csi.dev/node", node))
+                        .build()).getAvailableCapacity() > 0));
+        return stub;
     }
 
     private DriverAssembly.Settings settings(DriverMode mode, String node) {

@@ -39,18 +39,15 @@ import dev.ordinal.driver.model.ClaimRef;
 import dev.ordinal.driver.model.ContentSource;
 import dev.ordinal.driver.model.VolumeId;
 import dev.ordinal.driver.model.VolumeRecord;
+import dev.ordinal.driver.support.ClusterRecords;
+import dev.ordinal.driver.support.InProcessDriver;
 import dev.ordinal.driver.support.TestRoot;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.grpc.BindableService;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -100,21 +97,7 @@ class ClusterModeTest {
         root = TestRoot.create("cluster");
         startNode("node-a");
         startNode("node-b");
-        DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller", List.of(),
-                Duration.ofSeconds(10)));
-        running.add(assembly);
-        String name = InProcessServerBuilder.generateName();
-        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
-        for (BindableService service : assembly.services()) {
-            builder.addService(service);
-        }
-        Server grpc = builder.build().start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        running.add(() -> {
-            channel.shutdownNow();
-            grpc.shutdownNow();
-        });
-        controller = ControllerGrpc.newBlockingStub(channel);
+        controller = inProcess(settings(DriverMode.CONTROLLER, "controller", List.of(), Duration.ofSeconds(10)));
         // The controller knows a node once its agent has reported: both disks count.
         await().atMost(Duration.ofSeconds(20)).until(() -> capacity(Map.of()) == 2 * 100 * MIB);
     }
@@ -129,17 +112,7 @@ class ClusterModeTest {
         metrics.clear();
         locks.clear();
         KubernetesClient client = server.createClient();
-        for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
-            volume.getMetadata().setFinalizers(List.of());
-            client.resource(volume).update();
-        }
-        client.resources(OrdinalVolume.class).delete();
-        client.resources(OrdinalSnapshot.class).list().getItems().forEach(s -> {
-            s.getMetadata().setFinalizers(List.of());
-            client.resource(s).update();
-        });
-        client.resources(OrdinalSnapshot.class).delete();
-        client.resources(OrdinalNode.class).delete();
+        ClusterRecords.deleteAll(client);
         client.nodes().delete();
         root.close();
     }
@@ -175,10 +148,8 @@ class ClusterModeTest {
     void aNodeAgentRestartedMidCreateConverges() throws Exception {
         nodes.remove("node-b").close();
         // The controller writes the resource and waits; no agent answers within the RPC's wait.
-        DriverAssembly slow = DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller", List.of(),
-                Duration.ofMillis(500)));
-        running.add(slow);
-        ControllerGrpc.ControllerBlockingStub impatient = inProcess(slow);
+        ControllerGrpc.ControllerBlockingStub impatient = inProcess(settings(DriverMode.CONTROLLER, "controller",
+                List.of(), Duration.ofMillis(500)));
         assertStatus(Status.Code.ABORTED, () -> impatient.createVolume(pinnedRequest("late", 10 * MIB, "node-b")));
         assertNull(resourceNamed("late").getStatus());
 
@@ -302,8 +273,8 @@ class ClusterModeTest {
             return true;
         });
         VolumeLocks.Held stage = staging.get();
-        ControllerGrpc.ControllerBlockingStub impatient = inProcess(running(DriverAssembly.build(
-                settings(DriverMode.CONTROLLER, "impatient", List.of(), Duration.ofMillis(500)))));
+        ControllerGrpc.ControllerBlockingStub impatient = inProcess(settings(DriverMode.CONTROLLER, "impatient",
+                List.of(), Duration.ofMillis(500)));
         ControllerExpandVolumeRequest grow = ControllerExpandVolumeRequest.newBuilder()
                 .setVolumeId(held.getVolumeId()).setCapacityRange(CapacityRange.newBuilder()
                         .setRequiredBytes(20 * MIB)).build();
@@ -319,11 +290,6 @@ class ClusterModeTest {
         stage.close();
         await().atMost(Duration.ofSeconds(20)).until(() -> resource(held).getStatus().actualSizeBytes == 20 * MIB);
         assertEquals(20 * MIB, controller.controllerExpandVolume(grow).getCapacityBytes());
-    }
-
-    private DriverAssembly running(DriverAssembly assembly) {
-        running.add(assembly);
-        return assembly;
     }
 
     private double unreferencedGauge(String node) {
@@ -387,17 +353,11 @@ class ClusterModeTest {
                         Duration.ofSeconds(1))));
     }
 
-    private ControllerGrpc.ControllerBlockingStub inProcess(DriverAssembly assembly) throws Exception {
-        String name = InProcessServerBuilder.generateName();
-        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
-        assembly.services().forEach(builder::addService);
-        Server grpc = builder.build().start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        running.add(() -> {
-            channel.shutdownNow();
-            grpc.shutdownNow();
-        });
-        return ControllerGrpc.newBlockingStub(channel);
+    /** A controller-mode driver behind the in-process transport, closed with the others after the test. */
+    private ControllerGrpc.ControllerBlockingStub inProcess(DriverAssembly.Settings settings) {
+        InProcessDriver driver = InProcessDriver.start(settings, DriverMetrics.disabled());
+        running.add(driver);
+        return driver.controller();
     }
 
     private static String nodeOf(Volume volume) {

@@ -25,6 +25,8 @@ import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
 import dev.ordinal.driver.metrics.DriverMetrics;
+import dev.ordinal.driver.support.ClusterRecords;
+import dev.ordinal.driver.support.InProcessDriver;
 import dev.ordinal.driver.support.TestRoot;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.Event;
@@ -32,10 +34,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -85,19 +83,10 @@ class DataOutlivesItsRecordsTest {
                 Optional.of(Capacity.ofMiB(100)), true);
         running.add(DriverAssembly.build(settings(DriverMode.NODE, "node-a", List.of(disk)),
                 metrics(nodeMetrics)));
-        DriverAssembly assembly = DriverAssembly.build(settings(DriverMode.CONTROLLER, "controller", List.of()),
-                metrics(controllerMetrics));
-        running.add(assembly);
-        String name = InProcessServerBuilder.generateName();
-        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
-        assembly.services().forEach(builder::addService);
-        Server grpc = builder.build().start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-        running.add(() -> {
-            channel.shutdownNow();
-            grpc.shutdownNow();
-        });
-        controller = ControllerGrpc.newBlockingStub(channel);
+        InProcessDriver controllerMode = InProcessDriver.start(settings(DriverMode.CONTROLLER, "controller",
+                List.of()), metrics(controllerMetrics));
+        running.add(controllerMode);
+        controller = controllerMode.controller();
         await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(OrdinalNode.class).withName("node-a")
                 .get() != null);
     }
@@ -108,17 +97,7 @@ class DataOutlivesItsRecordsTest {
             running.get(i).close();
         }
         running.clear();
-        for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
-            volume.getMetadata().setFinalizers(List.of());
-            client.resource(volume).update();
-        }
-        client.resources(OrdinalVolume.class).delete();
-        for (OrdinalSnapshot snapshot : client.resources(OrdinalSnapshot.class).list().getItems()) {
-            snapshot.getMetadata().setFinalizers(List.of());
-            client.resource(snapshot).update();
-        }
-        client.resources(OrdinalSnapshot.class).delete();
-        client.resources(OrdinalNode.class).delete();
+        ClusterRecords.deleteAll(client);
         client.persistentVolumes().delete();
         client.v1().events().inAnyNamespace().delete();
         root.close();

@@ -10,6 +10,7 @@ import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.metrics.DriverMetrics;
 import dev.ordinal.driver.nfs.NfsSettings;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.grpc.BindableService;
@@ -67,9 +68,16 @@ public final class InProcessDriver implements AutoCloseable {
         disks.forEach((name, dir) -> localDisks.add(DiskSetup.open(new DiskName(name), dir,
                 Optional.ofNullable(capacities.get(name)), true)));
         localDisks.sort(java.util.Comparator.comparing(d -> d.name().value()));
-        VolumeLocks locks = new VolumeLocks();
-        DriverAssembly assembly = DriverAssembly.build(new DriverAssembly.Settings(DriverMode.ALL,
-                new NodeName(NODE), localDisks, List.of(root), Map.of(), 0, Capacity.ofMiB(64), "test", locks, nfs));
+        return start(new DriverAssembly.Settings(DriverMode.ALL, new NodeName(NODE), localDisks, List.of(root),
+                Map.of(), 0, Capacity.ofMiB(64), "test", new VolumeLocks(), nfs), DriverMetrics.disabled());
+    }
+
+    /**
+     * A driver built from {@code settings} as the plugin's main builds it (any mode, cluster mode included), with
+     * its metrics registered in {@code metrics}. Closing it closes the driver too.
+     */
+    public static InProcessDriver start(DriverAssembly.Settings settings, DriverMetrics metrics) {
+        DriverAssembly assembly = DriverAssembly.build(settings, metrics);
         String name = InProcessServerBuilder.generateName();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
         for (BindableService service : assembly.services()) {
@@ -78,7 +86,7 @@ public final class InProcessDriver implements AutoCloseable {
         try {
             Server server = builder.build().start();
             ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-            return new InProcessDriver(server, channel, locks, assembly);
+            return new InProcessDriver(server, channel, settings.locks(), assembly);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

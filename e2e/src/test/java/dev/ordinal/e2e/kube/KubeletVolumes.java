@@ -173,6 +173,26 @@ final class KubeletVolumes {
         return condition || "NodeResizePending".equals(allocated);
     }
 
+    /** Writes {@code text} to {@code file} in the Pod's volume, as its container would: mounted, written, unmounted. */
+    void writeFile(String namespace, String podName, String volume, String file, String text) throws IOException {
+        Mounted mounted = mount(namespace, podName, volume);
+        try {
+            Files.writeString(mounted.target().resolve(file), text);
+        } finally {
+            unmount(mounted);
+        }
+    }
+
+    /** What {@code file} in the Pod's volume holds, read as its container would: mounted, read, unmounted. */
+    String readFile(String namespace, String podName, String volume, String file) throws IOException {
+        Mounted mounted = mount(namespace, podName, volume);
+        try {
+            return Files.readString(mounted.target().resolve(file));
+        } finally {
+            unmount(mounted);
+        }
+    }
+
     void unmount(Mounted mounted) {
         NodeSocket socket = cluster.nodeSocket(mounted.node());
         socket.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(mounted.volumeId())

@@ -40,12 +40,7 @@ class RealCrdDeletionTest extends AgainstRealCluster {
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("in-use")
                 .endPersistentVolumeClaim().endVolume().endSpec().build()).create();
         await().atMost(WAIT).until(() -> podRunning(ns, "app"));
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, "app", "data");
-        try {
-            Files.writeString(mounted.target().resolve("payload"), "outlives its CRD\n");
-        } finally {
-            kubelet.unmount(mounted);
-        }
+        kubelet.writeFile(ns, "app", "data", "payload", "outlives its CRD\n");
         OrdinalVolume volume = ordinalVolumes(ns).getFirst();
         String name = volume.getMetadata().getName();
         Path data = Path.of(volume.getStatus().path).resolve("data/payload");

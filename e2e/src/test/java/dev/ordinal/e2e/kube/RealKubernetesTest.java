@@ -209,12 +209,7 @@ class RealKubernetesTest extends AgainstRealCluster {
         String ns = namespace("copies");
         claimWithPod(ns, "source", "ordinal-dir", "1Gi", null);
         await().atMost(WAIT).until(() -> podRunning(ns, "source"));
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, "source", "data");
-        try {
-            Files.writeString(mounted.target().resolve("payload"), "written before the snapshot\n");
-        } finally {
-            kubelet.unmount(mounted);
-        }
+        kubelet.writeFile(ns, "source", "data", "payload", "written before the snapshot\n");
 
         api.persistentVolumeClaims().inNamespace(ns).withName("source").edit(c -> {
             c.getSpec().getResources().getRequests().put("storage", new Quantity("2Gi"));
@@ -251,13 +246,7 @@ class RealKubernetesTest extends AgainstRealCluster {
                 sourceNode);
         for (String copy : List.of("restored", "clone")) {
             await().atMost(WAIT).until(() -> podRunning(ns, copy));
-            KubeletVolumes.Mounted copied = kubelet.mount(ns, copy, "data");
-            try {
-                assertEquals("written before the snapshot\n", Files.readString(copied.target().resolve("payload")),
-                        copy);
-            } finally {
-                kubelet.unmount(copied);
-            }
+            assertEquals("written before the snapshot\n", kubelet.readFile(ns, copy, "data", "payload"), copy);
         }
     }
 

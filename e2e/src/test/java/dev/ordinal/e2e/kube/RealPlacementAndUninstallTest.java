@@ -241,12 +241,7 @@ class RealPlacementAndUninstallTest extends AgainstRealCluster {
                 .create();
         pod(ns, "keep", "keep", null);
         await().atMost(WAIT).until(() -> podRunning(ns, "keep"));
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, "keep", "data");
-        try {
-            Files.writeString(mounted.target().resolve("payload"), "outlives the driver\n");
-        } finally {
-            kubelet.unmount(mounted);
-        }
+        kubelet.writeFile(ns, "keep", "data", "payload", "outlives the driver\n");
         OrdinalVolume volume = ordinalVolumes(ns).getFirst();
         Path data = Path.of(volume.getStatus().path);
         int volumesBefore = api.resources(OrdinalVolume.class).list().getItems().size();

@@ -70,7 +70,7 @@ class RealRetentionTest extends AgainstRealCluster {
         Map<String, String> uidOfClaim = claimUids(ns, "kept");
         Map<String, String> volumeOfClaim = volumeNames(ns, "kept");
         for (int ordinal = 0; ordinal < 2; ordinal++) {
-            write(ns, "kept-" + ordinal, "ordinal " + ordinal + "\n");
+            kubelet.writeFile(ns, "kept-" + ordinal, "data", "payload", "ordinal " + ordinal + "\n");
         }
 
         api.apps().statefulSets().inNamespace(ns).withName("kept").delete();
@@ -88,7 +88,7 @@ class RealRetentionTest extends AgainstRealCluster {
         assertEquals(volumeOfClaim, volumeNames(ns, "kept"), "bound to the same volumes");
         assertEquals(2, ordinalVolumes(ns).size(), "nothing new was provisioned");
         for (int ordinal = 0; ordinal < 2; ordinal++) {
-            assertEquals("ordinal " + ordinal + "\n", read(ns, "kept-" + ordinal));
+            assertEquals("ordinal " + ordinal + "\n", kubelet.readFile(ns, "kept-" + ordinal, "data", "payload"));
         }
     }
 
@@ -110,7 +110,7 @@ class RealRetentionTest extends AgainstRealCluster {
         assertEquals(List.of("Retain", "Retain"), List.of(policy.getWhenDeleted(), policy.getWhenScaled()),
                 "the API server fills in the policy the StatefulSet left out");
         String uid = claim(ns, "data-slow-1").getMetadata().getUid();
-        write(ns, "slow-1", "kept through the grace\n");
+        kubelet.writeFile(ns, "slow-1", "data", "payload", "kept through the grace\n");
 
         api.apps().statefulSets().inNamespace(ns).withName("slow").scale(1);
         await().atMost(WAIT).until(() -> api.pods().inNamespace(ns).withName("slow-1").get() == null
@@ -127,7 +127,7 @@ class RealRetentionTest extends AgainstRealCluster {
                 && annotation(claim(ns, "data-slow-1"), SCALED_DOWN_SINCE) == null);
         awaitEvent(ns, "data-slow-1", "ScaleDownCancelled");
         assertEquals(uid, claim(ns, "data-slow-1").getMetadata().getUid(), "the same claim");
-        assertEquals("kept through the grace\n", read(ns, "slow-1"));
+        assertEquals("kept through the grace\n", kubelet.readFile(ns, "slow-1", "data", "payload"));
 
         // A short grace now: the claim goes once it is over and the Pod is gone, and its volume with it.
         Path data = volumePath(ns, "data-slow-1");
@@ -185,7 +185,7 @@ class RealRetentionTest extends AgainstRealCluster {
         api.resource(statefulSet(ns, "snap", 2, Map.of(WHEN_SCALED, "Delete", SNAPSHOT_BEFORE_DELETE, "ordinal"),
                 null, null)).create();
         await().atMost(WAIT).until(() -> runningPods(ns, "snap").size() == 2);
-        write(ns, "snap-1", "written before the scale-down\n");
+        kubelet.writeFile(ns, "snap-1", "data", "payload", "written before the scale-down\n");
         String node = api.pods().inNamespace(ns).withName("snap-1").get().getSpec().getNodeName();
 
         GenericKubernetesResource snapshot = scaleDownAndAwaitSnapshotBeforeDeletion(ns, "snap", true);
@@ -206,7 +206,7 @@ class RealRetentionTest extends AgainstRealCluster {
         String ns = namespace("spec-snapshot");
         api.resource(statefulSet(ns, "gc", 2, Map.of(SNAPSHOT_BEFORE_DELETE, "ordinal"), "Retain", "Delete")).create();
         await().atMost(WAIT).until(() -> runningPods(ns, "gc").size() == 2);
-        write(ns, "gc-1", "written before the collector's turn\n");
+        kubelet.writeFile(ns, "gc-1", "data", "payload", "written before the collector's turn\n");
         String node = api.pods().inNamespace(ns).withName("gc-1").get().getSpec().getNodeName();
         GenericKubernetesResource snapshot = scaleDownAndAwaitSnapshotBeforeDeletion(ns, "gc", false);
         assertEquals("SNAPSHOT_BEFORE_GC", snapshot.getMetadata().getAnnotations()
@@ -291,25 +291,7 @@ class RealRetentionTest extends AgainstRealCluster {
         claimWithPod(ns, "restored", Map.of("apiGroup", "snapshot.storage.k8s.io", "kind", "VolumeSnapshot",
                 "name", snapshot), node);
         await().atMost(WAIT).until(() -> podRunning(ns, "restored"));
-        assertEquals(text, read(ns, "restored"));
-    }
-
-    private void write(String ns, String pod, String text) throws IOException {
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, pod, "data");
-        try {
-            Files.writeString(mounted.target().resolve("payload"), text);
-        } finally {
-            kubelet.unmount(mounted);
-        }
-    }
-
-    private String read(String ns, String pod) throws IOException {
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, pod, "data");
-        try {
-            return Files.readString(mounted.target().resolve("payload"));
-        } finally {
-            kubelet.unmount(mounted);
-        }
+        assertEquals(text, kubelet.readFile(ns, "restored", "data", "payload"));
     }
 
     private static boolean readyToUse(GenericKubernetesResource snapshot) {

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +53,8 @@ class RealVolumeGrowTest extends AgainstRealCluster {
         await().atMost(WAIT).until(() -> runningPods(ns, "db").size() == 5);
         Map<String, String> podUids = podUids(ns, "db");
         for (int ordinal = 0; ordinal < 5; ordinal++) {
-            write(ns, "db-" + ordinal, "ordinal " + ordinal + " before the growth\n");
+            kubelet.writeFile(ns, "db-" + ordinal, "data", "payload",
+                    "ordinal " + ordinal + " before the growth\n");
         }
 
         annotate(ns, "db", Map.of(Annotations.CLAIM_SIZE_PREFIX + "data", "2Gi"));
@@ -95,7 +95,8 @@ class RealVolumeGrowTest extends AgainstRealCluster {
             assertTrue(bytes > 3 * GI / 2, "the ext4 filesystem grew to about 2Gi: " + bytes);
         }
         for (int ordinal = 0; ordinal < 5; ordinal++) {
-            assertEquals("ordinal " + ordinal + " before the growth\n", read(ns, "db-" + ordinal));
+            assertEquals("ordinal " + ordinal + " before the growth\n",
+                    kubelet.readFile(ns, "db-" + ordinal, "data", "payload"));
         }
         assertEquals(podUids, podUids(ns, "db"), "the same Pods");
         assertEquals(5, runningPods(ns, "db").size(), "all Running");
@@ -263,23 +264,5 @@ class RealVolumeGrowTest extends AgainstRealCluster {
         return api.pods().inNamespace(ns).withLabel("app", app).list().getItems().stream()
                 .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid(),
                         (a, b) -> a, TreeMap::new));
-    }
-
-    private void write(String ns, String pod, String text) throws IOException {
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, pod, "data");
-        try {
-            Files.writeString(mounted.target().resolve("payload"), text);
-        } finally {
-            kubelet.unmount(mounted);
-        }
-    }
-
-    private String read(String ns, String pod) throws IOException {
-        KubeletVolumes.Mounted mounted = kubelet.mount(ns, pod, "data");
-        try {
-            return Files.readString(mounted.target().resolve("payload"));
-        } finally {
-            kubelet.unmount(mounted);
-        }
     }
 }
