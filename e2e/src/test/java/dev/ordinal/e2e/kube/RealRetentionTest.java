@@ -265,7 +265,10 @@ class RealRetentionTest extends AgainstRealCluster {
                          }
                      })) {
             api.apps().statefulSets().inNamespace(ns).withName(set).scale(1);
-            await().atMost(WAIT).until(() -> claimGone.get() != null);
+            // On a timeout, say where the claim stands (its finalizers, the Events on it) and what the snapshot did.
+            await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> assertNotNull(
+                    claimGone.get(), () -> "the claim " + claimName + " is still there: " + claimState(ns, claimName)
+                            + "; snapshot ready " + snapshotReady.get() + "; Events " + messages(ns, claimName)));
         }
         assertNotNull(snapshotReady.get(), "a snapshot became ready: " + messages(ns, claimName));
         assertFalse(claimGone.get().isBefore(snapshotReady.get()),
@@ -281,6 +284,12 @@ class RealRetentionTest extends AgainstRealCluster {
         assertEquals("1", snapshot.getMetadata().getLabels().get("ordinal.csi.dev/ordinal"));
         await().atMost(WAIT).until(() -> ordinalVolumes(ns).size() == 1);
         return snapshot;
+    }
+
+    private String claimState(String ns, String claim) {
+        PersistentVolumeClaim now = api.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+        return now == null ? "gone" : "deletion " + now.getMetadata().getDeletionTimestamp() + ", finalizers "
+                + now.getMetadata().getFinalizers() + ", annotations " + now.getMetadata().getAnnotations();
     }
 
     /**

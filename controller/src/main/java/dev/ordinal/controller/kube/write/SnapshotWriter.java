@@ -14,7 +14,9 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,8 @@ public final class SnapshotWriter {
 
     private static final Logger LOG = Logger.getLogger(SnapshotWriter.class);
     private static final int REMEMBERED_FAILURES = 10_000;
+    /** The snapshot-controller's finalizer on the claim a snapshot is being taken of. */
+    static final String SOURCE_PROTECTION = "snapshot.storage.kubernetes.io/pvc-as-source-protection";
 
     private final KubernetesClient client;
     private final Writes writes;
@@ -62,6 +66,9 @@ public final class SnapshotWriter {
             boolean created = writes.createIfAbsent(snapshot, () -> client
                     .genericKubernetesResources(VolumeSnapshots.CONTEXT).inNamespace(claim.getMetadata().getNamespace())
                     .resource(snapshot).create());
+            if (action.rule() == Rule.SNAPSHOT_BEFORE_GC) {
+                protectSource(claim);
+            }
             if (!created) {
                 LOG.debugf("Snapshot %s of %s exists already", action.snapshotName(), claim.getMetadata().getName());
                 return true;
@@ -79,6 +86,35 @@ public final class SnapshotWriter {
         setObject.ifPresent(s -> events.normal(s, "SnapshotRequested", message));
         metrics.snapshot("requested");
         return true;
+    }
+
+    /**
+     * The snapshot-controller puts its source-protection finalizer on a claim when it starts a snapshot of it, and
+     * refuses to (the snapshot fails) once the claim is being deleted; a finalizer already there it takes as its own.
+     * With whenScaled=Delete in the spec the garbage collector deletes the claim as soon as its Pod is gone, which
+     * on a real cluster often came before the snapshot-controller got to the snapshot, so the snapshot failed and
+     * the claim was kept until a person acted. Put here, right after the snapshot exists and while the claim is not
+     * yet being deleted, the finalizer is in place whichever comes first; the snapshot-controller removes it once no
+     * snapshot of the claim is in progress. Best effort: a claim already being deleted cannot take a new finalizer.
+     */
+    private void protectSource(PersistentVolumeClaim cached) {
+        PersistentVolumeClaim claim = client.persistentVolumeClaims().inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName()).get();
+        List<String> finalizers = claim == null || claim.getMetadata().getFinalizers() == null ? List.of()
+                : claim.getMetadata().getFinalizers();
+        if (claim == null || claim.getMetadata().getDeletionTimestamp() != null
+                || finalizers.contains(SOURCE_PROTECTION)) {
+            return;
+        }
+        List<String> protectedFinalizers = new ArrayList<>(finalizers);
+        protectedFinalizers.add(SOURCE_PROTECTION);
+        try {
+            writes.replaceListIfPresent(claim, claim.getMetadata().getResourceVersion(), "finalizers",
+                    protectedFinalizers);
+        } catch (KubernetesClientException e) {
+            LOG.debugf("Source protection of %s/%s not added (%s): the snapshot-controller adds its own if in time",
+                    claim.getMetadata().getNamespace(), claim.getMetadata().getName(), e.getMessage());
+        }
     }
 
     /** A snapshot that reports an error: one Warning per distinct error. The claim stays. */
