@@ -98,19 +98,13 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
         List<AutoCloseable> background = new ArrayList<>();
         LocalSnapshots localSnapshots = new LocalSnapshots(volumes);
         if (settings.mode().controller()) {
-            Optional<ClaimDirectory> claims = Optional.empty();
+            Optional<ClusterClaims> clusterClaims = Optional.empty();
             if (settings.cluster().isPresent()) {
                 // CreateVolume reads the claims the companion controller annotates, and the Released volumes.
-                ClusterSettings cluster = settings.cluster().get();
-                ClusterClaims clusterClaims = new ClusterClaims(cluster.client()).start();
-                background.add(clusterClaims);
-                claims = Optional.of(clusterClaims);
-                // The same PersistentVolumes compared with the OrdinalVolumes, both ways; reported, never acted on.
-                PersistentVolumeAudit audit = new PersistentVolumeAudit(cluster.client(), clusterClaims,
-                        cluster.resync(), cluster.orphanGrace(), Clock.systemUTC());
-                metrics.watchAudit(audit);
-                background.add(audit.start());
+                clusterClaims = Optional.of(new ClusterClaims(settings.cluster().get().client()).start());
+                background.add(clusterClaims.get());
             }
+            Optional<ClaimDirectory> claims = clusterClaims.map(c -> c);
             Allocator allocator = new Allocator();
             Optional<ProvisionerLease> lease = Optional.empty();
             NfsVolumeService nfsVolumes = new NfsVolumeService(settings.nfs().exports(), settings.locks(),
@@ -125,6 +119,14 @@ public record DriverAssembly(List<BindableService> services, Optional<Inventory>
                         election.namespace(), election.lease(), election.pod(), election.validity(),
                         Clock.systemUTC(), new ProvisionerMetrics(election.provisionerMetrics())).start());
                 lease.ifPresent(background::add);
+                // The PersistentVolumes compared with the OrdinalVolumes, both ways, by the leading replica;
+                // reported, never acted on.
+                Optional<ProvisionerLease> leader = lease;
+                PersistentVolumeAudit audit = new PersistentVolumeAudit(cluster.client(), clusterClaims.get(),
+                        cluster.resync(), cluster.orphanGrace(), Clock.systemUTC(),
+                        () -> leader.map(l -> l.leading(l.current())).orElse(true));
+                metrics.watchAudit(audit);
+                background.add(audit.start());
                 inventory = new Inventory(new ClusterVolumes(cluster.client(), nodes, cluster.readyTimeout(),
                         lease.map(DriverAssembly::fence).orElse(WriteFence.NONE)),
                         new ClusterSnapshots(cluster.client(), nodes, cluster.readyTimeout()), allocator);

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,6 +67,7 @@ public final class PersistentVolumeAudit implements AutoCloseable {
     private final Duration period;
     private final Duration grace;
     private final Clock clock;
+    private final BooleanSupplier leading;
     private final Map<Finding, Seen> seen = new ConcurrentHashMap<>();
     private volatile Map<Mismatch, Integer> reported = counts(Map.of());
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -76,6 +78,13 @@ public final class PersistentVolumeAudit implements AutoCloseable {
 
     public PersistentVolumeAudit(KubernetesClient client, ClusterClaims persistentVolumes, Duration period,
             Duration grace, Clock clock) {
+        this(client, persistentVolumes, period, grace, clock, () -> true);
+    }
+
+    /** {@code leading}: with several controller replicas, whether this one leads; the others audit nothing. */
+    public PersistentVolumeAudit(KubernetesClient client, ClusterClaims persistentVolumes, Duration period,
+            Duration grace, Clock clock, BooleanSupplier leading) {
+        this.leading = leading;
         this.client = client;
         this.persistentVolumes = persistentVolumes;
         this.period = period;
@@ -104,6 +113,13 @@ public final class PersistentVolumeAudit implements AutoCloseable {
 
     /** One pass. Public for tests that drive it. */
     public synchronized void audit() {
+        if (!leading.getAsBoolean()) {
+            // One report per mismatch, from the leader: a replica that is not leading forgets what it saw, so a
+            // new leader starts the grace period afresh rather than report what the old one did.
+            seen.clear();
+            reported = counts(Map.of());
+            return;
+        }
         Optional<List<OrdinalVolume>> records = records();
         if (records.isEmpty()) {
             return;

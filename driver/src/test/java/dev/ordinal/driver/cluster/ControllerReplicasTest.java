@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ordinal.allocator.model.Capacity;
 import dev.ordinal.allocator.model.DiskName;
 import dev.ordinal.allocator.model.NodeName;
-import dev.ordinal.contract.crd.OrdinalNode;
 import dev.ordinal.contract.crd.OrdinalVolume;
 import dev.ordinal.csi.v1.ControllerGrpc;
 import dev.ordinal.csi.v1.CreateVolumeRequest;
@@ -25,6 +24,7 @@ import dev.ordinal.driver.DriverAssembly;
 import dev.ordinal.driver.DriverMode;
 import dev.ordinal.driver.local.DiskSetup;
 import dev.ordinal.driver.local.LocalDisk;
+import dev.ordinal.driver.support.ClusterRecords;
 import dev.ordinal.driver.support.TestRoot;
 import dev.ordinal.driver.volume.VolumeLocks;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -107,12 +107,7 @@ class ControllerReplicasTest {
         }
         running.clear();
         KubernetesClient client = server.createClient();
-        for (OrdinalVolume volume : client.resources(OrdinalVolume.class).list().getItems()) {
-            volume.getMetadata().setFinalizers(List.of());
-            client.resource(volume).update();
-        }
-        client.resources(OrdinalVolume.class).delete();
-        client.resources(OrdinalNode.class).delete();
+        ClusterRecords.deleteAll(client);
         client.leases().inNamespace(NAMESPACE).delete();
         root.close();
     }

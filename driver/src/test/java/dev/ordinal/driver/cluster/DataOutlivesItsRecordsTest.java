@@ -41,6 +41,7 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,6 +185,23 @@ class DataOutlivesItsRecordsTest {
         assertTrue(Files.isDirectory(dataOf(made)));
         client.persistentVolumes().withName("pv-ghost").delete();
         await().atMost(Duration.ofSeconds(20)).until(() -> unmatched("pv_without_volume") == 1);
+    }
+
+    @Test
+    void aControllerReplicaThatDoesNotLeadReportsNoMismatch() {
+        persistentVolume("pv-ghost", "local:node-a:d1:ghost");
+        // A second replica, not leading, with no grace at all: it audits and reports nothing.
+        try (ClusterClaims volumes = new ClusterClaims(client).start();
+                PersistentVolumeAudit follower = new PersistentVolumeAudit(client, volumes, Duration.ofHours(1),
+                        Duration.ZERO, Clock.systemUTC(), () -> false)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> !volumes.driverVolumes().isEmpty());
+            follower.audit();
+            follower.audit();
+            assertEquals(0, follower.reported(PersistentVolumeAudit.Mismatch.PV_WITHOUT_VOLUME));
+        }
+        // The leading one (this test's controller) reports it, once: one Event, not one per replica.
+        await().atMost(Duration.ofSeconds(20)).until(() -> unmatched("pv_without_volume") == 1);
+        assertEquals(1, events("VolumeRecordMissing").size());
     }
 
     private Volume volume(String name) {
